@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { seed } from './db/seed.ts';
+import { isAppError } from './errors.ts';
+import { formatTable } from './format-table.ts';
+import { handlers } from './handlers/index.ts';
+import { createLogger } from './logger.ts';
+import { runStdio } from './mcp/stdio.ts';
+import { runSql } from './sql-command.ts';
+import { startToolport } from './toolport.ts';
+
+const USAGE = `Usage: toolport <command>
+
+  serve [--servers finance:4001,utility]   start one HTTP listener per server (default command)
+  migrate                                  apply migrations/ to the configured database
+  seed                                     insert the built-in servers, tools and sample data (idempotent)
+  sql "<query>"                            run SQL against the configured database and print a table
+  mcp --server <id>   (or: mcp <id>)       serve one server's tools over MCP stdio (for clients that spawn a process)
+
+Configuration comes from the environment: see .env.example and the README.`;
+
+function fail(error: unknown): never {
+  if (isAppError(error) && error.details) {
+    process.stderr.write(`toolport: ${error.message}\n`);
+    for (const detail of error.details) process.stderr.write(`  ${detail.path}: ${detail.message}\n`);
+  } else {
+    process.stderr.write(`toolport: ${(error as Error)?.message ?? String(error)}\n`);
+  }
+  process.exit(1);
+}
+
+async function serve(servers: string | undefined): Promise<void> {
+  const config = loadConfig(process.env, { servers });
+  const logger = createLogger(config.logLevel);
+  const toolport = await startToolport(config, { logger });
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    logger.info('shutting down: no new requests, waiting for calls in flight', { signal, timeoutMs: config.shutdownTimeoutMs });
+    toolport.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error) => {
+        logger.error('shutdown failed', { error: (error as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function withDatabase<T>(work: (database: Awaited<ReturnType<typeof openDatabase>>, url: string | undefined) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    return await work(database, config.databaseUrl);
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { servers: { type: 'string' }, server: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command = 'serve', ...rest] = positionals;
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  switch (command) {
+    case 'serve':
+      return serve(values.servers);
+    case 'migrate':
+      return withDatabase(async (database, url) => {
+        await migrate(database, url);
+        process.stdout.write(`migrated ${database.describe}\n`);
+      });
+    case 'seed':
+      return withDatabase(async (database, url) => {
+        await migrate(database, url);
+        const result = await seed(database, handlers);
+        process.stdout.write(`seeded ${database.describe}: ${result.servers} servers, ${result.tools} tools, ${result.sampleRows} sample rows added\n`);
+      });
+    case 'sql': {
+      const query = rest.join(' ').trim();
+      if (!query) throw new Error('usage: npm run sql -- "<query>"');
+      const config = loadConfig(process.env);
+      const result = await runSql(config, query);
+      process.stdout.write(formatTable(result.fields, result.rows) + '\n');
+      return;
+    }
+    case 'mcp': {
+      const serverId = values.server ?? rest[0];
+      if (!serverId) throw new Error('usage: toolport mcp --server <id>   (e.g. --server finance)');
+      return runStdio(loadConfig(process.env), serverId);
+    }
+    default:
+      throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch(fail);

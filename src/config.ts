@@ -1,0 +1,120 @@
+import * as v from 'valibot';
+import { parseOrThrow } from './validation.ts';
+
+/**
+ * Configuration is read from the environment (and `--servers`) exactly once,
+ * at start, into this typed object; nothing reads process.env afterwards.
+ */
+
+const port = v.pipe(v.string(), v.transform(Number), v.integer('must be an integer'), v.minValue(0), v.maxValue(65535));
+const positiveInt = v.pipe(v.string(), v.transform(Number), v.integer('must be an integer'), v.minValue(1));
+const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'));
+
+/** `finance:4001,utility` → [{ id: 'finance', port: 4001 }, { id: 'utility' }] */
+const serverSelection = v.pipe(
+  v.string(),
+  v.transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean)),
+  v.array(
+    v.pipe(
+      v.string(),
+      v.regex(/^[a-z0-9][a-z0-9_-]*(:\d{1,5})?$/, 'must be SERVER_ID or SERVER_ID:PORT (e.g. finance:4001)'),
+      v.transform((item) => {
+        const [id, portText] = item.split(':');
+        return portText === undefined ? { id: id! } : { id: id!, port: Number(portText) };
+      }),
+      v.object({ id: v.string(), port: v.optional(v.pipe(v.number(), v.maxValue(65535, 'port must be ≤ 65535'))) }),
+    ),
+  ),
+);
+
+const EnvSchema = v.object({
+  DATABASE_URL: v.optional(v.pipe(nonEmpty, v.regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'))),
+  TOOLPORT_DATA_DIR: v.optional(nonEmpty, './.toolport/data'),
+  TOOLPORT_HOST: v.optional(nonEmpty, '127.0.0.1'),
+  TOOLPORT_SERVERS: v.optional(serverSelection),
+  TOOLPORT_ADMIN_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
+  TOOLPORT_SQL_PORT: v.optional(port, '5433'),
+  TOOLPORT_CALL_TIMEOUT_MS: v.optional(positiveInt, '10000'),
+  TOOLPORT_MAX_BODY_BYTES: v.optional(positiveInt, '1048576'),
+  TOOLPORT_SHUTDOWN_TIMEOUT_MS: v.optional(positiveInt, '10000'),
+  TOOLPORT_LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
+  TOOLPORT_ALLOWED_ORIGINS: v.optional(
+    v.pipe(v.string(), v.transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean))),
+  ),
+  TOOLPORT_MCP_SESSION_IDLE_MS: v.optional(positiveInt, '1800000'),
+  TOOLPORT_MCP_MAX_SESSIONS: v.optional(positiveInt, '1000'),
+  TOOLPORT_STOCK_PROVIDER: v.optional(v.picklist(['offline', 'alphavantage']), 'offline'),
+  TOOLPORT_NEWS_PROVIDER: v.optional(v.picklist(['offline', 'alphavantage']), 'offline'),
+  TOOLPORT_WEATHER_PROVIDER: v.optional(v.picklist(['offline', 'open-meteo']), 'offline'),
+  ALPHAVANTAGE_API_URL: v.optional(v.pipe(nonEmpty, v.url('must be a URL')), 'https://www.alphavantage.co'),
+  ALPHAVANTAGE_API_KEY: v.optional(nonEmpty),
+  OPEN_METEO_API_URL: v.optional(v.pipe(nonEmpty, v.url('must be a URL')), 'https://api.open-meteo.com'),
+  OPEN_METEO_GEOCODING_URL: v.optional(v.pipe(nonEmpty, v.url('must be a URL')), 'https://geocoding-api.open-meteo.com'),
+});
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface ProvidersConfig {
+  stocks: 'offline' | 'alphavantage';
+  news: 'offline' | 'alphavantage';
+  weather: 'offline' | 'open-meteo';
+  alphaVantage: { baseUrl: string; apiKey: string | undefined };
+  openMeteo: { forecastUrl: string; geocodingUrl: string };
+}
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  host: string;
+  /** undefined: serve every enabled server on its own port. */
+  servers: { id: string; port?: number }[] | undefined;
+  adminToken: string | undefined;
+  sqlPort: number;
+  callTimeoutMs: number;
+  maxBodyBytes: number;
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+  allowedOrigins: string[];
+  mcpSessionIdleMs: number;
+  mcpMaxSessions: number;
+  providers: ProvidersConfig;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Empty strings count as unset, as in most .env loaders. */
+function withoutEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+}
+
+export function loadConfig(env: Env = process.env, overrides: { servers?: string } = {}): Config {
+  const input = withoutEmpty({ ...env, ...(overrides.servers ? { TOOLPORT_SERVERS: overrides.servers } : {}) });
+  const known = Object.fromEntries(Object.keys(EnvSchema.entries).filter((key) => key in input).map((key) => [key, input[key]]));
+  const e = parseOrThrow(EnvSchema, known, 'configuration');
+  const needsKey = e.TOOLPORT_STOCK_PROVIDER === 'alphavantage' || e.TOOLPORT_NEWS_PROVIDER === 'alphavantage';
+  if (needsKey && !e.ALPHAVANTAGE_API_KEY) {
+    parseOrThrow(v.object({ ALPHAVANTAGE_API_KEY: v.string('is required when a provider is alphavantage') }), {}, 'configuration');
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.TOOLPORT_DATA_DIR,
+    host: e.TOOLPORT_HOST,
+    servers: e.TOOLPORT_SERVERS,
+    adminToken: e.TOOLPORT_ADMIN_TOKEN,
+    sqlPort: e.TOOLPORT_SQL_PORT,
+    callTimeoutMs: e.TOOLPORT_CALL_TIMEOUT_MS,
+    maxBodyBytes: e.TOOLPORT_MAX_BODY_BYTES,
+    shutdownTimeoutMs: e.TOOLPORT_SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.TOOLPORT_LOG_LEVEL,
+    allowedOrigins: e.TOOLPORT_ALLOWED_ORIGINS ?? [],
+    mcpSessionIdleMs: e.TOOLPORT_MCP_SESSION_IDLE_MS,
+    mcpMaxSessions: e.TOOLPORT_MCP_MAX_SESSIONS,
+    providers: {
+      stocks: e.TOOLPORT_STOCK_PROVIDER,
+      news: e.TOOLPORT_NEWS_PROVIDER,
+      weather: e.TOOLPORT_WEATHER_PROVIDER,
+      alphaVantage: { baseUrl: e.ALPHAVANTAGE_API_URL, apiKey: e.ALPHAVANTAGE_API_KEY },
+      openMeteo: { forecastUrl: e.OPEN_METEO_API_URL, geocodingUrl: e.OPEN_METEO_GEOCODING_URL },
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import postgres from 'postgres';
+import * as schema from '../../drizzle/schema.ts';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+
+/** Drizzle over either driver: both are PgDatabase, so store code is written once. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type Row = Record<string, unknown>;
+
+export interface QueryResult {
+  rows: Row[];
+  fields: string[];
+}
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  db: Db;
+  /** Raw SQL (the `sql` command, health checks, tests). */
+  query(text: string, params?: unknown[]): Promise<QueryResult>;
+  /** The embedded instance, when there is one (the SQL port serves it). */
+  pglite: PGlite | undefined;
+  /** The data-dir lock, when embedded (the SQL port is recorded in it). */
+  lock: DataDirLock | undefined;
+  /** A string safe to log: never contains a password. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** postgres.js pool size. */
+  poolSize?: number;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openPglite(options.dataDir);
+}
+
+function openPostgres(url: string, poolSize: number): Database {
+  const client = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connect_timeout: 10,
+  });
+  const db = drizzlePostgres({ client, schema }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    pglite: undefined,
+    lock: undefined,
+    describe: `postgres ${redactUrl(url)}`,
+    async query(text, params = []) {
+      const result = await client.unsafe(text, params as never[]);
+      return { rows: [...result] as Row[], fields: (result.columns ?? []).map((column) => column.name) };
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+/** A data dir of `memory://` opens an in-memory database (tests). */
+async function openPglite(dataDir: string): Promise<Database> {
+  const inMemory = dataDir.startsWith('memory://');
+  let lock: DataDirLock | undefined;
+  if (!inMemory) {
+    mkdirSync(dataDir, { recursive: true });
+    lock = acquireDataDirLock(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(inMemory ? undefined : dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const db = drizzlePglite({ client: pglite, schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    pglite,
+    lock,
+    describe: inMemory ? 'embedded PGlite (in memory)' : `embedded PGlite at ${dataDir}`,
+    async query(text, params = []) {
+      // exec handles several statements; query handles parameters.
+      if (params.length === 0) {
+        const results = await pglite.exec(text);
+        const last = results[results.length - 1];
+        return { rows: (last?.rows ?? []) as Row[], fields: (last?.fields ?? []).map((field) => field.name) };
+      }
+      const result = await pglite.query(text, params);
+      return { rows: result.rows as Row[], fields: result.fields.map((field) => field.name) };
+    },
+    async close() {
+      try {
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import postgres from 'postgres';
+import type { Database } from './client.ts';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** Any constant works; it only has to be the same for every Toolport process. */
+const MIGRATION_LOCK_KEY = 7_471_530_201;
+
+/**
+ * Apply migrations/ (idempotent). On Postgres, drizzle's migrator takes no
+ * lock, so several processes starting together would race: run it on one
+ * dedicated connection that holds a session advisory lock for the duration.
+ */
+export async function migrate(database: Database, databaseUrl?: string): Promise<void> {
+  if (database.kind === 'pglite') {
+    await migratePglite(database.db as unknown as PgliteDatabase, { migrationsFolder: MIGRATIONS_FOLDER });
+    return;
+  }
+  if (!databaseUrl) throw new Error('migrate: a Postgres database needs its URL');
+  const connection = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await connection`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    try {
+      await migratePostgres(drizzlePostgres({ client: connection }), { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      await connection`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+    }
+  } finally {
+    await connection.end({ timeout: 5 });
+  }
+}

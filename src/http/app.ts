@@ -1,0 +1,59 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { AppDeps } from '../deps.ts';
+import { AppError, errorBody, type ErrorCode } from '../errors.ts';
+import type { ListenerEnv } from './env.ts';
+import { mcpRoutes } from '../mcp/route.ts';
+import { healthRoutes } from './routes/health.ts';
+import { infoRoutes } from './routes/info.ts';
+import { toolsRoutes } from './routes/tools.ts';
+
+function fromHttpException(error: HTTPException): AppError {
+  const byStatus: Record<number, ErrorCode> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 413: 'payload_too_large' };
+  return new AppError(byStatus[error.status] ?? 'internal', error.message || 'Request failed');
+}
+
+/** One Hono app per listener (server id); every error leaves in the one envelope. */
+export function createApp(deps: AppDeps, serverId: string): Hono<ListenerEnv> {
+  const app = new Hono<ListenerEnv>();
+
+  app.use('*', async function bindDeps(c, next) {
+    c.set('deps', deps);
+    c.set('serverId', serverId);
+    await next();
+  });
+  // Before the body limit and REST envelope: /mcp bounds its body itself and answers in JSON-RPC.
+  app.route('/mcp', mcpRoutes(deps, serverId));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new AppError('payload_too_large', `The request body is larger than ${deps.config.maxBodyBytes} bytes (TOOLPORT_MAX_BODY_BYTES)`);
+      },
+    }),
+  );
+
+  app.route('/health', healthRoutes());
+  app.route('/info', infoRoutes());
+  app.route('/tools', toolsRoutes(deps.config.adminToken));
+
+  app.notFound((c) => {
+    const error = new AppError('not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`);
+    return c.json(errorBody(error, serverId), 404);
+  });
+
+  app.onError((thrown, c) => {
+    let error: AppError;
+    if (thrown instanceof AppError) error = thrown;
+    else if (thrown instanceof HTTPException) error = fromHttpException(thrown);
+    else {
+      deps.logger.error('unhandled error', { server: serverId, method: c.req.method, path: c.req.path, error: thrown.message });
+      error = new AppError('internal', 'Internal error; see the server log');
+    }
+    return c.json(errorBody(error, serverId), error.status as 400);
+  });
+
+  return app;
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
+import { jsonRpcError, requestIdOf, SERVER_ERROR, SESSION_NOT_FOUND } from './jsonrpc.ts';
+import type { SessionStore } from './sessions.ts';
+
+/**
+ * The 2025-era leg: `initialize` opens a session served by its own
+ * sessionful transport and Server; later requests, the GET notification
+ * stream and DELETE find it by Mcp-Session-Id. Deliberately not the SDK 1.x
+ * JSON-mode stateful path, which leaks an entry per POST (SDK issue #2559).
+ */
+export interface LegacyLegOptions {
+  serverId: string;
+  sessions: SessionStore;
+  createServer: () => Server;
+  idleMs: number;
+  maxSessions: number;
+  maxBodyBytes: number;
+}
+
+function opensSession(body: unknown): boolean {
+  return Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
+}
+
+export function createLegacyLeg(options: LegacyLegOptions) {
+  const { sessions, serverId } = options;
+
+  async function open(request: Request, parsedBody: unknown): Promise<Response> {
+    if (!sessions.hasRoom()) {
+      return jsonRpcError(
+        503,
+        SERVER_ERROR,
+        `Too many open MCP sessions on server "${serverId}" (TOOLPORT_MCP_MAX_SESSIONS=${options.maxSessions}). ` +
+          `End unused sessions with DELETE /mcp (header Mcp-Session-Id), wait for idle ones to expire ` +
+          `(TOOLPORT_MCP_SESSION_IDLE_MS=${options.idleMs}), or raise the limit.`,
+        { id: requestIdOf(parsedBody), headers: { 'retry-after': String(Math.ceil(Math.min(options.idleMs, 60_000) / 1000)) } },
+      );
+    }
+    const release = sessions.reserve();
+    const server = options.createServer();
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id: string): void => sessions.add(id, server, transport),
+      onsessionclosed: (id) => sessions.remove(id, 'DELETE'),
+      maxRequestBodySize: options.maxBodyBytes,
+    });
+    // However the transport ends (DELETE, close on shutdown, an error), the session goes with it.
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.remove(transport.sessionId, 'transport closed');
+    };
+    try {
+      await server.connect(transport);
+      const response = await transport.handleRequest(request, { parsedBody });
+      // A refused initialize (bad params, wrong Accept header) leaves no session behind.
+      if (!transport.sessionId) await server.close().catch(() => {});
+      const session = transport.sessionId ? sessions.get(transport.sessionId) : undefined;
+      return session ? sessions.track(session, response) : response;
+    } finally {
+      release();
+    }
+  }
+
+  return async function serveLegacy(request: Request, parsedBody: unknown): Promise<Response> {
+    const id = request.headers.get('mcp-session-id');
+    if (id) {
+      const session = sessions.get(id);
+      // The spec's answer for an unknown, ended or expired session: 404, and the client starts over.
+      if (!session) {
+        return jsonRpcError(404, SESSION_NOT_FOUND, `Session not found: it ended or expired. Send a new initialize request without Mcp-Session-Id.`, {
+          id: requestIdOf(parsedBody),
+        });
+      }
+      return sessions.track(session, await session.transport.handleRequest(request, { parsedBody }));
+    }
+    if (request.method === 'POST' && opensSession(parsedBody)) return open(request, parsedBody);
+    return jsonRpcError(400, SERVER_ERROR, 'Bad Request: send the Mcp-Session-Id header of your session, or start one with an initialize request.', {
+      id: requestIdOf(parsedBody),
+    });
+  };
+}

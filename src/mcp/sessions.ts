@@ -1,0 +1,133 @@
+import type { Server, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { Logger } from '../logger.ts';
+
+/**
+ * 2025-era sessions of one server (port). The SDK keeps a session for as
+ * long as its transport lives and clients rarely send DELETE (`client.close()`
+ * does not), so sessions are swept when idle and their number is capped.
+ * A session with an open stream (its GET notification stream, or a
+ * response still streaming) is in use however long it has been quiet.
+ */
+export interface LegacySession {
+  id: string;
+  server: Server;
+  transport: WebStandardStreamableHTTPServerTransport;
+  lastSeen: number;
+  openStreams: number;
+}
+
+export interface SessionStoreOptions {
+  serverId: string;
+  idleMs: number;
+  maxSessions: number;
+  logger: Logger;
+}
+
+export class SessionStore {
+  private readonly sessions = new Map<string, LegacySession>();
+  /** Sessions being initialized: they count against the cap before they have an id. */
+  private pending = 0;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: SessionStoreOptions) {
+    // Sweep at half the idle time (bounded), so a session lives at most 1.5× idleMs unused.
+    const every = Math.max(10, Math.min(60_000, Math.floor(options.idleMs / 2)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  hasRoom(): boolean {
+    return this.sessions.size + this.pending < this.options.maxSessions;
+  }
+
+  /** Reserve a slot for an initialize in progress; call the returned function when it is done. */
+  reserve(): () => void {
+    this.pending++;
+    let released = false;
+    return () => {
+      if (!released) this.pending--;
+      released = true;
+    };
+  }
+
+  add(id: string, server: Server, transport: WebStandardStreamableHTTPServerTransport): void {
+    this.sessions.set(id, { id, server, transport, lastSeen: Date.now(), openStreams: 0 });
+    this.options.logger.debug('mcp session opened', { server: this.options.serverId, session: id, sessions: this.sessions.size });
+  }
+
+  get(id: string): LegacySession | undefined {
+    const session = this.sessions.get(id);
+    if (session) session.lastSeen = Date.now();
+    return session;
+  }
+
+  /** Forget a session (DELETE, transport closed) and close its server; safe to call twice. */
+  remove(id: string, why: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.sessions.delete(id);
+    this.options.logger.debug('mcp session closed', { server: this.options.serverId, session: id, why });
+    session.server.close().catch(() => {});
+  }
+
+  /** Count a streaming response as use of the session until its body ends or the client goes away. */
+  track(session: LegacySession, response: Response): Response {
+    if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
+    session.openStreams++;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      session.openStreams--;
+      session.lastSeen = Date.now();
+    };
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            end();
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (error) {
+          end();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        end();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+
+  /** notifications/tools/list_changed to every session; it travels on the session's GET stream if one is open. */
+  notifyToolsChanged(): void {
+    for (const session of this.sessions.values()) {
+      session.server.sendToolListChanged().catch((error: Error) => {
+        this.options.logger.debug('mcp list_changed not delivered', { server: this.options.serverId, session: session.id, error: error.message });
+      });
+    }
+  }
+
+  sweep(now = Date.now()): void {
+    for (const session of [...this.sessions.values()]) {
+      if (session.openStreams === 0 && now - session.lastSeen > this.options.idleMs) {
+        this.remove(session.id, `idle for more than ${this.options.idleMs} ms`);
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map((session) => session.server.close().catch(() => {})));
+  }
+}

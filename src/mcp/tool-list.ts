@@ -1,0 +1,96 @@
+import { ProtocolError, ProtocolErrorCode, type Tool } from '@modelcontextprotocol/server';
+import type { ServerSnapshot, ToolEntry } from '../registry/registry.ts';
+
+/**
+ * tools/list straight from the registry snapshot. The MCP shape of every
+ * available tool is built once per snapshot (a snapshot is replaced, never
+ * changed, so it is its own cache key) and frozen, so a request costs a
+ * slice, not O(tools) object building; the SDK only reads these objects.
+ */
+
+/** Tools per page: a 1,000-tool registry (~244 KB of JSON) goes out in a few bounded responses. */
+export const TOOLS_PAGE_SIZE = 250;
+
+interface ToolListCache {
+  tools: readonly Tool[];
+  names: readonly string[];
+}
+
+const cache = new WeakMap<ServerSnapshot, ToolListCache>();
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The MCP Tool for a registry entry; columns that are unset are left out, not sent as null. */
+export function toMcpTool(entry: ToolEntry): Tool {
+  const row = entry.row;
+  const tool: Record<string, unknown> = { name: row.name };
+  if (row.title) tool.title = row.title;
+  tool.description = row.description;
+  // structuredClone: the row stays the registry's; the frozen copy is ours
+  tool.inputSchema = structuredClone(row.inputSchema);
+  if (row.outputSchema) tool.outputSchema = structuredClone(row.outputSchema);
+  if (row.annotations && !isEmptyObject(row.annotations)) tool.annotations = structuredClone(row.annotations);
+  return deepFreeze(tool) as Tool;
+}
+
+function toolsOf(snapshot: ServerSnapshot): ToolListCache {
+  let cached = cache.get(snapshot);
+  if (!cached) {
+    const tools = snapshot.available.map(toMcpTool);
+    cached = { tools, names: tools.map((tool) => tool.name) };
+    cache.set(snapshot, cached);
+  }
+  return cached;
+}
+
+/**
+ * The cursor is the name of the last tool already sent (the list is sorted by
+ * name), so paging stays correct while tools come and go: nothing unchanged
+ * is skipped or sent twice.
+ */
+export function encodeCursor(lastName: string): string {
+  return Buffer.from(lastName, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const name = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!name || encodeCursor(name) !== cursor) {
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: pass the nextCursor of a previous tools/list result unchanged');
+  }
+  return name;
+}
+
+/** Index of the first name sorting after `name` (same `<` order as the registry's sort). */
+function firstAfter(names: readonly string[], name: string): number {
+  let low = 0;
+  let high = names.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (names[middle]! <= name) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+export function listToolsPage(
+  snapshot: ServerSnapshot | undefined,
+  cursor: string | undefined,
+  pageSize = TOOLS_PAGE_SIZE,
+): { tools: Tool[]; nextCursor?: string } {
+  if (!snapshot) return { tools: [] };
+  const { tools, names } = toolsOf(snapshot);
+  const start = cursor === undefined ? 0 : firstAfter(names, decodeCursor(cursor));
+  const end = Math.min(start + pageSize, tools.length);
+  const page = tools.slice(start, end);
+  return end < tools.length ? { tools: page, nextCursor: encodeCursor(names[end - 1]!) } : { tools: page };
+}

@@ -1,0 +1,115 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { AjvJsonSchemaValidator, addFormats } from '@modelcontextprotocol/server/validators/ajv';
+import { AppError, type FieldIssue } from '../errors.ts';
+
+/**
+ * Arguments of registry tools are checked against their stored JSON Schema
+ * (2020-12) with the validator the MCP SDK ships, on an ajv engine we
+ * configure: strict about the *schema* (an unknown keyword such as `requried`
+ * or an unresolvable $ref is refused when the tool is registered instead of
+ * being silently ignored), standard about the *data* (no coercion, no
+ * removal of extra properties).
+ */
+const engine = new Ajv2020({
+  strict: false,
+  strictSchema: true,
+  strictNumbers: true,
+  validateSchema: true,
+  validateFormats: true,
+  allErrors: true,
+  logger: false,
+});
+addFormats(engine as never);
+const provider = new AjvJsonSchemaValidator(engine as never);
+
+export type ArgumentsValidator = (args: unknown) => FieldIssue[] | undefined;
+
+/** ajv's errorsText joins "data/path message" entries with ", ". */
+function toIssues(errorMessage: string | undefined, prefix = ''): FieldIssue[] {
+  if (!errorMessage) return [{ path: prefix || '/', message: 'invalid arguments' }];
+  return errorMessage.split(/, (?=data[/ ])/).map((entry) => {
+    const match = /^data(\S*) (.*)$/s.exec(entry);
+    return match ? { path: prefix + match[1] || '/', message: match[2]! } : { path: prefix || '/', message: entry };
+  });
+}
+
+/** Root $id would make ajv register the schema globally by id: two tools with one $id would collide. */
+function compilable(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
+
+/** Maps that hold names (of properties, definitions), not keywords. */
+const NAME_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+
+/** JSON pointer of the first schema object that has `key` (optionally with `value`) as a keyword. */
+function findKeyword(node: unknown, key: string, value?: unknown, pointer = '', inNameMap = false): string | undefined {
+  if (node === null || typeof node !== 'object') return undefined;
+  if (!inNameMap && !Array.isArray(node) && key in node && (value === undefined || (node as Record<string, unknown>)[key] === value)) {
+    return `${pointer}/${key}`;
+  }
+  for (const [childKey, child] of Object.entries(node)) {
+    const found = findKeyword(child, key, value, `${pointer}/${childKey}`, !inNameMap && NAME_MAPS.has(childKey));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** ajv's compile errors carry no location for strict-mode and $ref failures: find it in the schema. */
+function describeSchemaError(raw: string, schema: Record<string, unknown>, field: string): FieldIssue[] {
+  const message = raw.replace(/^strict mode: /, '');
+  const unknownKeyword = /^unknown keyword: "(.+)"/.exec(message);
+  if (unknownKeyword) {
+    const at = findKeyword(schema, unknownKeyword[1]!) ?? '';
+    return [{ path: field + at, message: `unknown keyword "${unknownKeyword[1]}" (not a JSON Schema 2020-12 keyword; misspelled?)` }];
+  }
+  const badRef = /^can't resolve reference (\S+)/.exec(message);
+  if (badRef) {
+    const at = findKeyword(schema, '$ref', badRef[1]) ?? '';
+    return [{ path: field + at, message: `cannot resolve $ref "${badRef[1]}"` }];
+  }
+  if (message.startsWith('schema is invalid: ')) return toIssues(message.slice('schema is invalid: '.length), field);
+  return [{ path: field, message }];
+}
+
+/**
+ * Compile a tool's input schema. Throws a bad_request AppError naming the
+ * problem (unknown keyword, invalid keyword value, unresolvable $ref).
+ */
+export function compileArgumentsValidator(schema: Record<string, unknown>, field = '/inputSchema'): ArgumentsValidator {
+  let validate: ReturnType<typeof provider.getValidator>;
+  const copy = compilable(schema);
+  try {
+    validate = provider.getValidator(copy as never);
+  } catch (error) {
+    const details = describeSchemaError((error as Error).message, schema, field);
+    throw new AppError('bad_request', `Invalid ${field.slice(1)}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, {
+      details,
+      cause: error,
+    });
+  } finally {
+    // The validator keeps its compiled function; ajv's own cache would otherwise keep every schema ever seen.
+    engine.removeSchema(copy as never);
+  }
+  return (args) => {
+    const result = validate(args);
+    return result.valid ? undefined : toIssues(result.errorMessage);
+  };
+}
+
+/** Validators compiled once per (tool id, version). */
+export class ValidatorCache {
+  private readonly byTool = new Map<string, { version: number; validator: ArgumentsValidator }>();
+
+  get(toolId: string, version: number, schema: Record<string, unknown>): ArgumentsValidator {
+    const cached = this.byTool.get(toolId);
+    if (cached && cached.version === version) return cached.validator;
+    const validator = compileArgumentsValidator(schema);
+    this.byTool.set(toolId, { version, validator });
+    return validator;
+  }
+
+  forget(toolId: string): void {
+    this.byTool.delete(toolId);
+  }
+}

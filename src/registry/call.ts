@@ -1,0 +1,102 @@
+import * as v from 'valibot';
+import { AppError, isAppError } from '../errors.ts';
+import { ToolInputError, type JsonObject } from '../handlers/define.ts';
+import type { Providers } from '../providers/index.ts';
+import type { Logger } from '../logger.ts';
+import { issuesToDetails } from '../validation.ts';
+import type { Registry, ToolEntry } from './registry.ts';
+
+/** MCP's CallToolResult, which REST returns too. */
+export interface CallToolResult {
+  content: { type: 'text'; text: string }[];
+  structuredContent?: JsonObject;
+  isError: boolean;
+}
+
+export interface CallDeps {
+  registry: Registry;
+  providers: Providers;
+  logger: Logger;
+  callTimeoutMs: number;
+}
+
+export interface CallOptions {
+  /** Aborted by the transport when the client goes away or the server shuts down. */
+  signal?: AbortSignal;
+}
+
+/** The entry a call would run, or the AppError explaining why it cannot. */
+export function resolveTool(registry: Registry, serverId: string, name: string): ToolEntry {
+  const entry = registry.snapshot(serverId)?.tools.get(name);
+  if (!entry) throw new AppError('not_found', `No tool named "${name}" on server "${serverId}"`);
+  if (!entry.available) {
+    throw new AppError('unavailable', `Tool "${name}" is unavailable: ${entry.reason}`, { extra: { tool: name, reason: entry.reason } });
+  }
+  return entry;
+}
+
+function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, timeoutMs: number, outer: AbortSignal | undefined, tool: string): Promise<T> {
+  const controller = new AbortController();
+  const abortFromOuter = () => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', abortFromOuter, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new AppError('timeout', `Tool "${tool}" did not finish within ${timeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  return Promise.race([run(controller.signal), timeout]).finally(() => {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', abortFromOuter);
+  });
+}
+
+/**
+ * The one execution path for REST and MCP: look up in the snapshot (no
+ * database round trip) → check arguments against the tool's JSON Schema
+ * (compiled once per version) → the handler parses them with its own valibot
+ * schema → run with a timeout. Throws AppError; the adapters decide how to show it.
+ */
+export async function callTool(deps: CallDeps, serverId: string, name: string, args: unknown, options: CallOptions = {}): Promise<CallToolResult> {
+  const entry = resolveTool(deps.registry, serverId, name);
+  const handler = entry.handler!;
+  const input = args ?? {};
+  const schemaIssues = entry.validator!(input);
+  if (schemaIssues) {
+    throw new AppError('bad_request', `Invalid arguments for "${name}": ${schemaIssues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`, {
+      details: schemaIssues.map((issue) => ({ ...issue, path: '/arguments' + (issue.path === '/' ? '' : issue.path) })),
+    });
+  }
+  const parsed = v.safeParse(handler.input, input);
+  if (!parsed.success) {
+    const details = issuesToDetails(parsed.issues, '/arguments');
+    throw new AppError('bad_request', `Invalid arguments for "${name}" (handler "${handler.name}"): ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });
+  }
+  const started = performance.now();
+  try {
+    const value = await withTimeout(
+      (signal) =>
+        handler.run(parsed.output, {
+          serverId,
+          toolName: name,
+          config: entry.row.handlerConfig as Record<string, unknown>,
+          signal,
+          providers: deps.providers,
+        }),
+      deps.callTimeoutMs,
+      options.signal,
+      name,
+    );
+    return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value, isError: false };
+  } catch (error) {
+    if (error instanceof ToolInputError) {
+      const path = '/arguments' + (error.path === '/' ? '' : error.path);
+      throw new AppError('bad_request', `${name}: ${error.message}`, { details: [{ path, message: error.message }] });
+    }
+    if (isAppError(error)) throw error;
+    deps.logger.warn('handler failed', { server: serverId, tool: name, error: (error as Error)?.message, ms: Math.round(performance.now() - started) });
+    throw new AppError('handler_failed', `Tool "${name}" failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,131 @@
+import { EventEmitter } from 'node:events';
+import type { ServerRow, ToolRow } from '../../drizzle/schema.ts';
+import { isAppError } from '../errors.ts';
+import type { Handler } from '../handlers/define.ts';
+import type { Logger } from '../logger.ts';
+import { compileArgumentsValidator, type ArgumentsValidator } from './arguments.ts';
+import type { RegistryStore } from './store.ts';
+
+/**
+ * The in-memory registry: one immutable snapshot per server, replaced whole
+ * on every change, so a call in flight keeps the definition it started with
+ * and the hot path never touches the database.
+ */
+
+export interface ToolEntry {
+  row: ToolRow;
+  /** Callable and offered over MCP. */
+  available: boolean;
+  /** Why not, when not available. */
+  reason: string | undefined;
+  handler: Handler | undefined;
+  validator: ArgumentsValidator | undefined;
+}
+
+export interface ServerSnapshot {
+  server: ServerRow;
+  /** Increases on every change of this server's tools (per process). */
+  revision: number;
+  tools: ReadonlyMap<string, ToolEntry>;
+  /** Sorted by name; available tools only. */
+  available: readonly ToolEntry[];
+}
+
+export interface RegistryChange {
+  serverId: string;
+  revision: number;
+}
+
+function buildEntry(row: ToolRow, handlers: ReadonlyMap<string, Handler>, previous: ToolEntry | undefined): ToolEntry {
+  const handler = handlers.get(row.handler);
+  const base = { row, handler };
+  if (!row.enabled) return { ...base, available: false, reason: 'disabled', validator: undefined };
+  if (!handler) return { ...base, available: false, reason: `no handler "${row.handler}" is loaded`, validator: undefined };
+  if (previous?.validator && previous.row.id === row.id && previous.row.version === row.version) {
+    return { ...base, available: true, reason: undefined, validator: previous.validator };
+  }
+  try {
+    const schema = row.inputSchema as Record<string, unknown>;
+    if (typeof schema !== 'object' || schema === null || schema.type !== 'object') {
+      return { ...base, available: false, reason: 'input_schema is not the JSON Schema of an object', validator: undefined };
+    }
+    return { ...base, available: true, reason: undefined, validator: compileArgumentsValidator(schema, '/input_schema') };
+  } catch (error) {
+    const reason = isAppError(error) ? error.message : String(error);
+    return { ...base, available: false, reason, validator: undefined };
+  }
+}
+
+function makeSnapshot(server: ServerRow, revision: number, tools: Map<string, ToolEntry>): ServerSnapshot {
+  const available = [...tools.values()].filter((entry) => entry.available).sort((a, b) => (a.row.name < b.row.name ? -1 : 1));
+  return { server, revision, tools, available };
+}
+
+export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
+  private readonly snapshots = new Map<string, ServerSnapshot>();
+
+  constructor(
+    private readonly store: RegistryStore,
+    private readonly handlers: ReadonlyMap<string, Handler>,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  snapshot(serverId: string): ServerSnapshot | undefined {
+    return this.snapshots.get(serverId);
+  }
+
+  serverIds(): string[] {
+    return [...this.snapshots.keys()];
+  }
+
+  /** Read a server and all its tools from the database and swap in a new snapshot. */
+  async loadServer(serverId: string): Promise<ServerSnapshot | undefined> {
+    const [server, rows] = await Promise.all([this.store.getServer(serverId), this.store.listTools(serverId)]);
+    if (!server) {
+      this.snapshots.delete(serverId);
+      return undefined;
+    }
+    const previous = this.snapshots.get(serverId);
+    const tools = new Map<string, ToolEntry>();
+    for (const row of rows) {
+      const entry = buildEntry(row, this.handlers, previous?.tools.get(row.name));
+      if (!entry.available && entry.reason !== 'disabled') {
+        this.logger.warn('tool unavailable', { server: serverId, tool: row.name, reason: entry.reason });
+      }
+      tools.set(row.name, entry);
+    }
+    return this.swap(server, tools);
+  }
+
+  /** Apply one written row (REST write path): no re-read of the whole server. */
+  applyTool(row: ToolRow): void {
+    const current = this.snapshots.get(row.serverId);
+    if (!current) return;
+    const existing = current.tools.get(row.name);
+    // Concurrent writers may finish out of order: never go back to an older version.
+    if (existing && existing.row.id === row.id && existing.row.version > row.version) return;
+    const tools = new Map(current.tools);
+    tools.set(row.name, buildEntry(row, this.handlers, existing));
+    this.swap(current.server, tools);
+  }
+
+  removeTool(row: ToolRow): void {
+    const current = this.snapshots.get(row.serverId);
+    const existing = current?.tools.get(row.name);
+    if (!current || !existing || existing.row.id !== row.id) return;
+    const tools = new Map(current.tools);
+    tools.delete(row.name);
+    this.swap(current.server, tools);
+  }
+
+  private swap(server: ServerRow, tools: Map<string, ToolEntry>): ServerSnapshot {
+    const revision = (this.snapshots.get(server.id)?.revision ?? 0) + 1;
+    const snapshot = makeSnapshot(server, revision, tools);
+    this.snapshots.set(server.id, snapshot);
+    this.emit('changed', { serverId: server.id, revision });
+    return snapshot;
+  }
+}

@@ -1,0 +1,127 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { servers, tools, type ServerRow, type ToolRow } from '../../drizzle/schema.ts';
+import type { Db } from '../db/client.ts';
+import { AppError } from '../errors.ts';
+import type { ToolDraft } from './definition.ts';
+
+/**
+ * Reads and writes of the `servers` and `tools` tables. Database constraint
+ * violations become AppErrors here, so callers never see a driver error.
+ */
+
+function pgCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function draftColumns(draft: ToolDraft) {
+  return {
+    name: draft.name,
+    title: draft.title,
+    description: draft.description,
+    inputSchema: draft.inputSchema,
+    outputSchema: draft.outputSchema,
+    handler: draft.handler,
+    handlerConfig: draft.handlerConfig,
+    annotations: draft.annotations,
+    enabled: draft.enabled,
+  };
+}
+
+export function draftOfRow(row: ToolRow): ToolDraft {
+  return {
+    name: row.name,
+    title: row.title,
+    description: row.description,
+    inputSchema: row.inputSchema as Record<string, unknown>,
+    outputSchema: (row.outputSchema as Record<string, unknown> | null) ?? null,
+    handler: row.handler,
+    handlerConfig: (row.handlerConfig as Record<string, unknown>) ?? {},
+    annotations: (row.annotations as Record<string, unknown>) ?? {},
+    enabled: row.enabled,
+  };
+}
+
+export class RegistryStore {
+  constructor(private readonly db: Db) {}
+
+  listServers(): Promise<ServerRow[]> {
+    return this.db.select().from(servers).orderBy(asc(servers.id));
+  }
+
+  async getServer(id: string): Promise<ServerRow | undefined> {
+    const [row] = await this.db.select().from(servers).where(eq(servers.id, id));
+    return row;
+  }
+
+  listTools(serverId: string): Promise<ToolRow[]> {
+    return this.db.select().from(tools).where(eq(tools.serverId, serverId)).orderBy(asc(tools.name));
+  }
+
+  async getTool(serverId: string, name: string): Promise<ToolRow | undefined> {
+    const [row] = await this.db.select().from(tools).where(and(eq(tools.serverId, serverId), eq(tools.name, name)));
+    return row;
+  }
+
+  async countTools(): Promise<number> {
+    const [row] = await this.db.select({ count: sql<number>`count(*)::int` }).from(tools);
+    return row?.count ?? 0;
+  }
+
+  async insertTool(serverId: string, draft: ToolDraft): Promise<ToolRow> {
+    try {
+      const [row] = await this.db
+        .insert(tools)
+        .values({ serverId, ...draftColumns(draft) })
+        .returning();
+      return row!;
+    } catch (error) {
+      if (pgCode(error) === '23505') {
+        throw new AppError('conflict', `A tool named "${draft.name}" already exists on server "${serverId}"`, {
+          details: [{ path: '/name', message: 'already exists' }],
+        });
+      }
+      if (pgCode(error) === '23503') throw new AppError('not_found', `Server "${serverId}" does not exist`);
+      throw error;
+    }
+  }
+
+  /**
+   * Replace a tool's definition. With `expectedVersion` the update only
+   * applies to that version (optimistic concurrency); the trigger bumps it.
+   */
+  async updateTool(serverId: string, name: string, draft: ToolDraft, expectedVersion?: number): Promise<ToolRow> {
+    const conditions = [eq(tools.serverId, serverId), eq(tools.name, name)];
+    if (expectedVersion !== undefined) conditions.push(eq(tools.version, expectedVersion));
+    const [row] = await this.db
+      .update(tools)
+      .set({ ...draftColumns(draft), version: sql`${tools.version} + 1`, updatedAt: sql`now()` })
+      .where(and(...conditions))
+      .returning();
+    if (row) return row;
+    return this.explainMissing(serverId, name, expectedVersion);
+  }
+
+  async deleteTool(serverId: string, name: string, expectedVersion?: number): Promise<ToolRow> {
+    const conditions = [eq(tools.serverId, serverId), eq(tools.name, name)];
+    if (expectedVersion !== undefined) conditions.push(eq(tools.version, expectedVersion));
+    const [row] = await this.db.delete(tools).where(and(...conditions)).returning();
+    if (row) return row;
+    return this.explainMissing(serverId, name, expectedVersion);
+  }
+
+  private async explainMissing(serverId: string, name: string, expectedVersion: number | undefined): Promise<never> {
+    const current = await this.getTool(serverId, name);
+    if (!current) throw new AppError('not_found', `No tool named "${name}" on server "${serverId}"`);
+    throw new AppError(
+      'precondition_failed',
+      `Tool "${name}" is at version ${current.version}, not ${expectedVersion}: it changed since you read it. Fetch it again and retry.`,
+      { extra: { currentVersion: current.version } },
+    );
+  }
+}

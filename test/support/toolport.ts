@@ -1,0 +1,41 @@
+import { loadConfig } from '../../src/config.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { startToolport, type StartOptions, type Toolport } from '../../src/toolport.ts';
+import type { TestDatabase } from './database.ts';
+
+export interface RunningToolport {
+  toolport: Toolport;
+  /** Base URL of each server's listener, e.g. urls.finance = "http://127.0.0.1:39123". */
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start a real Toolport on ephemeral ports over an already opened test
+ * database (seeded automatically when empty). `env` adds configuration
+ * variables as a user would set them.
+ */
+export async function startTestToolport(
+  testDb: TestDatabase,
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<RunningToolport> {
+  const config = loadConfig({
+    TOOLPORT_SERVERS: 'finance:0,utility:0',
+    TOOLPORT_LOG_LEVEL: 'silent',
+    ...(testDb.url ? { DATABASE_URL: testDb.url } : {}),
+    ...env,
+  });
+  const toolport = await startToolport(config, { logger: silentLogger, database: testDb.database, sqlPort: false, ...options });
+  const urls = Object.fromEntries([...toolport.listeners].map(([id, listener]) => [id, listener.url]));
+  return { toolport, urls, stop: () => toolport.stop() };
+}
+
+export async function json(response: Response): Promise<any> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`expected JSON, got ${response.status}: ${text.slice(0, 200)}`);
+  }
+}
