@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigserial,
   boolean,
   date,
   doublePrecision,
@@ -96,3 +97,19 @@ export const sampleWeather = pgTable('sample_weather', {
 export type ServerRow = typeof servers.$inferSelect;
 export type ToolRow = typeof tools.$inferSelect;
 export type NewToolRow = typeof tools.$inferInsert;
+
+/**
+ * The change feed: one row per insert/update/delete of `servers` or `tools`,
+ * written by triggers (so SQL edits in psql are recorded too) and announced
+ * with NOTIFY toolport_registry_changes. Processes catch up by id; old rows are pruned.
+ */
+export const registryChanges = pgTable('registry_changes', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  tableName: text('table_name').notNull(),
+  serverId: text('server_id').notNull(),
+  name: text('name'),
+  operation: text('operation').notNull(),
+  changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type RegistryChangeRow = typeof registryChanges.$inferSelect;

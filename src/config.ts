@@ -37,6 +37,8 @@ const EnvSchema = v.object({
   TOOLPORT_CALL_TIMEOUT_MS: v.optional(positiveInt, '10000'),
   TOOLPORT_MAX_BODY_BYTES: v.optional(positiveInt, '1048576'),
   TOOLPORT_SHUTDOWN_TIMEOUT_MS: v.optional(positiveInt, '10000'),
+  TOOLPORT_CHANGE_POLL_MS: v.optional(positiveInt, '1000'),
+  TOOLPORT_CHANGE_RETENTION_HOURS: v.optional(positiveInt, '24'),
   TOOLPORT_LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   TOOLPORT_ALLOWED_ORIGINS: v.optional(
     v.pipe(v.string(), v.transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean))),
@@ -73,6 +75,9 @@ export interface Config {
   callTimeoutMs: number;
   maxBodyBytes: number;
   shutdownTimeoutMs: number;
+  /** Fallback poll of the change feed (and the only path for psql edits on the embedded database). */
+  changePollMs: number;
+  changeRetentionHours: number;
   logLevel: LogLevel;
   allowedOrigins: string[];
   mcpSessionIdleMs: number;
@@ -105,6 +110,8 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     callTimeoutMs: e.TOOLPORT_CALL_TIMEOUT_MS,
     maxBodyBytes: e.TOOLPORT_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.TOOLPORT_SHUTDOWN_TIMEOUT_MS,
+    changePollMs: e.TOOLPORT_CHANGE_POLL_MS,
+    changeRetentionHours: e.TOOLPORT_CHANGE_RETENTION_HOURS,
     logLevel: e.TOOLPORT_LOG_LEVEL,
     allowedOrigins: e.TOOLPORT_ALLOWED_ORIGINS ?? [],
     mcpSessionIdleMs: e.TOOLPORT_MCP_SESSION_IDLE_MS,

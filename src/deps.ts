@@ -1,5 +1,7 @@
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import type { DatabaseHealth } from './db/health.ts';
+import type { ChangeFeed } from './registry/change-feed.ts';
 import type { Handler } from './handlers/define.ts';
 import type { Logger } from './logger.ts';
 import type { Providers } from './providers/index.ts';
@@ -18,5 +20,9 @@ export interface AppDeps extends CallDeps {
   logger: Logger;
   /** ms since epoch, for uptime. */
   startedAt: number;
+  health: DatabaseHealth;
+  feed: ChangeFeed;
+  /** Servers this process should serve but could not bind, by server id (shown on /health). */
+  listenerFailures: Map<string, { serverId: string; port: number; error: string; at: string }>;
   version: string;
 }

@@ -25,11 +25,12 @@ export class PortInUseError extends Error {
 
 /** Build the server's app and start listening; resolves once bound (port 0 picks a free port). */
 export async function startListener(deps: AppDeps, serverId: string, host: string, port: number): Promise<Listener> {
-  const app = createApp(deps, serverId);
+  const { app, close: closeApp } = createApp(deps, serverId);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
+      void closeApp();
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(serverId, host, port) : error);
     };
     const onListening = () => {
@@ -48,7 +49,10 @@ export async function startListener(deps: AppDeps, serverId: string, host: strin
     host,
     port: bound,
     url: `http://${urlHost}:${bound}`,
-    close: (timeoutMs) => closeGracefully(server, timeoutMs),
+    async close(timeoutMs) {
+      await closeApp();
+      await closeGracefully(server, timeoutMs);
+    },
   };
 }
 

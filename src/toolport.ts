@@ -1,25 +1,22 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.ts';
-import { openDatabase, type Database } from './db/client.ts';
-import { migrate } from './db/migrate.ts';
-import { seedIfEmpty } from './db/seed.ts';
+import type { Database } from './db/client.ts';
 import type { AppDeps } from './deps.ts';
 import { handlers as builtInHandlers } from './handlers/index.ts';
 import type { Handler } from './handlers/define.ts';
-import { startListener, type Listener } from './listeners.ts';
+import type { Listener } from './listeners.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { closeMcpEndpoints } from './mcp/route.ts';
-import { createProviders } from './providers/index.ts';
-import { Registry } from './registry/registry.ts';
-import { RegistryStore } from './registry/store.ts';
+import { createRuntime, prepareDatabase } from './runtime.ts';
+import { checkSelection, ServerManager } from './server-manager.ts';
 import { startSqlPort } from './sql-port.ts';
-import type { ServerRow } from '../drizzle/schema.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 export interface Toolport {
   deps: AppDeps;
+  /** Live view: listeners come and go as servers rows change. */
   listeners: Map<string, Listener>;
+  servers: ServerManager;
   sqlPort: number | undefined;
   stop(): Promise<void>;
 }
@@ -34,60 +31,37 @@ export interface StartOptions {
   fetch?: typeof fetch;
 }
 
-/** Which servers this process serves, on which ports. */
-export function selectServers(config: Config, rows: ServerRow[]): { row: ServerRow; port: number }[] {
-  if (!config.servers) {
-    return rows.filter((row) => row.enabled && row.port !== null).map((row) => ({ row, port: row.port! }));
-  }
-  return config.servers.map((wanted) => {
-    const row = rows.find((candidate) => candidate.id === wanted.id);
-    if (!row) {
-      throw new Error(`TOOLPORT_SERVERS names "${wanted.id}", which is not in the servers table. Known: ${rows.map((r) => r.id).join(', ') || '(none)'}`);
-    }
-    const port = wanted.port ?? row.port;
-    if (port === null || port === undefined) throw new Error(`Server "${row.id}" has no port: give one as ${row.id}:<port>`);
-    return { row, port };
-  });
-}
-
-/** Start: open the database → migrate → seed if empty → load each server → one listener per server. */
+/**
+ * Start: open the database → migrate → seed if empty → load each server →
+ * one listener per server → follow the change feed (SQL edits, other
+ * processes, new servers rows) for as long as it runs.
+ */
 export async function startToolport(config: Config, options: StartOptions = {}): Promise<Toolport> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const handlers = options.handlers ?? builtInHandlers;
+  const database = await prepareDatabase(config, handlers, logger, options.database);
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const listeners = new Map<string, Listener>();
+  let manager: ServerManager | undefined;
   let sql: { port: number; stop(): Promise<void> } | undefined;
+  let stopFeed = async () => {};
   try {
-    logger.info('database', { using: database.describe });
-    if (ownsDatabase) await migrate(database, config.databaseUrl);
-    const handlers = options.handlers ?? builtInHandlers;
-    const seeded = await seedIfEmpty(database, handlers);
-    if (seeded) logger.info('seeded the empty registry', { ...seeded });
-
-    const store = new RegistryStore(database.db);
-    const registry = new Registry(store, handlers, logger);
-    const providers = createProviders(config.providers, database.db, options.fetch ?? fetch);
+    const runtime = await createRuntime(config, database, handlers, logger, (ids) => manager!.reconcile(ids), options.fetch ?? fetch);
+    stopFeed = () => runtime.feed.stop();
     const deps: AppDeps = {
       config,
-      database,
-      store,
-      registry,
+      ...runtime,
       handlers,
-      providers,
       logger,
       callTimeoutMs: config.callTimeoutMs,
       startedAt: Date.now(),
       version: VERSION,
+      listenerFailures: new Map(),
     };
+    manager = new ServerManager(deps);
+    checkSelection(config, await runtime.store.listServers());
+    await manager.reconcile('all', true);
+    await runtime.feed.start();
 
-    const selected = selectServers(config, await store.listServers());
-    for (const { row, port } of selected) {
-      await registry.loadServer(row.id);
-      const listener = await startListener(deps, row.id, config.host, port);
-      listeners.set(row.id, listener);
-      const snapshot = registry.snapshot(row.id)!;
-      logger.info('listening', { server: row.id, url: listener.url, tools: snapshot.tools.size, available: snapshot.available.length });
-    }
     if (!config.adminToken) {
       logger.warn('TOOLPORT_ADMIN_TOKEN is unset: registry writes (POST/PUT/PATCH/DELETE /tools) are open to local callers on this machine');
     }
@@ -100,15 +74,16 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     }
 
     let stopping: Promise<void> | undefined;
+    const servers = manager;
     return {
       deps,
-      listeners,
+      listeners: servers.listeners,
+      servers,
       sqlPort: sql?.port,
       stop() {
         stopping ??= (async () => {
-          // MCP listen streams and sessions stay open until closed: end them first, or draining waits for the timeout.
-          await closeMcpEndpoints(deps);
-          await Promise.all([...listeners.values()].map((listener) => listener.close(config.shutdownTimeoutMs)));
+          await stopFeed();
+          await servers.stopAll(config.shutdownTimeoutMs);
           await sql?.stop();
           if (ownsDatabase) await database.close();
         })();
@@ -116,7 +91,8 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       },
     };
   } catch (error) {
-    await Promise.all([...listeners.values()].map((listener) => listener.close(0)));
+    await stopFeed().catch(() => {});
+    await manager?.stopAll(0).catch(() => {});
     await sql?.stop().catch(() => {});
     if (ownsDatabase) await database.close().catch(() => {});
     throw error;

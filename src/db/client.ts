@@ -26,6 +26,12 @@ export interface Database {
   pglite: PGlite | undefined;
   /** The data-dir lock, when embedded (the SQL port is recorded in it). */
   lock: DataDirLock | undefined;
+  /**
+   * LISTEN on a channel. `onListen` runs every time the listen is
+   * (re)established: notifications sent while disconnected are lost, so the
+   * caller re-syncs there. Resolves to an unlisten function.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
   /** A string safe to log: never contains a password. */
   describe: string;
   close(): Promise<void>;
@@ -69,6 +75,10 @@ function openPostgres(url: string, poolSize: number): Database {
       const result = await client.unsafe(text, params as never[]);
       return { rows: [...result] as Row[], fields: (result.columns ?? []).map((column) => column.name) };
     },
+    async listen(channel, onNotify, onListen) {
+      const subscription = await client.listen(channel, onNotify, onListen);
+      return () => subscription.unlisten();
+    },
     async close() {
       await client.end({ timeout: 5 });
     },
@@ -106,6 +116,13 @@ async function openPglite(dataDir: string): Promise<Database> {
       }
       const result = await pglite.query(text, params);
       return { rows: result.rows as Row[], fields: result.fields.map((field) => field.name) };
+    },
+    async listen(channel, onNotify, onListen) {
+      // In-process only: changes made through the SQL port (psql) raise no
+      // notification here, which is why the change feed also polls.
+      const unlisten = await pglite.listen(channel, onNotify);
+      onListen();
+      return unlisten;
     },
     async close() {
       try {

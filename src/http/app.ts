@@ -4,8 +4,10 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from '../deps.ts';
 import { AppError, errorBody, type ErrorCode } from '../errors.ts';
 import type { ListenerEnv } from './env.ts';
+import { createMcpEndpoint } from '../mcp/endpoint.ts';
 import { mcpRoutes } from '../mcp/route.ts';
-import { healthRoutes } from './routes/health.ts';
+import { isDatabaseUnavailable } from '../db/health.ts';
+import { healthRoutes, readyRoutes } from './routes/health.ts';
 import { infoRoutes } from './routes/info.ts';
 import { toolsRoutes } from './routes/tools.ts';
 
@@ -14,9 +16,16 @@ function fromHttpException(error: HTTPException): AppError {
   return new AppError(byStatus[error.status] ?? 'internal', error.message || 'Request failed');
 }
 
+export interface ListenerApp {
+  app: Hono<ListenerEnv>;
+  /** Ends the app's long-lived MCP streams and sessions, so a listener can drain without waiting on them. */
+  close(): Promise<void>;
+}
+
 /** One Hono app per listener (server id); every error leaves in the one envelope. */
-export function createApp(deps: AppDeps, serverId: string): Hono<ListenerEnv> {
+export function createApp(deps: AppDeps, serverId: string): ListenerApp {
   const app = new Hono<ListenerEnv>();
+  const mcp = createMcpEndpoint(deps, serverId);
 
   app.use('*', async function bindDeps(c, next) {
     c.set('deps', deps);
@@ -24,7 +33,7 @@ export function createApp(deps: AppDeps, serverId: string): Hono<ListenerEnv> {
     await next();
   });
   // Before the body limit and REST envelope: /mcp bounds its body itself and answers in JSON-RPC.
-  app.route('/mcp', mcpRoutes(deps, serverId));
+  app.route('/mcp', mcpRoutes(mcp, deps.logger));
   app.use(
     '*',
     bodyLimit({
@@ -36,6 +45,7 @@ export function createApp(deps: AppDeps, serverId: string): Hono<ListenerEnv> {
   );
 
   app.route('/health', healthRoutes());
+  app.route('/ready', readyRoutes());
   app.route('/info', infoRoutes());
   app.route('/tools', toolsRoutes(deps.config.adminToken));
 
@@ -48,12 +58,15 @@ export function createApp(deps: AppDeps, serverId: string): Hono<ListenerEnv> {
     let error: AppError;
     if (thrown instanceof AppError) error = thrown;
     else if (thrown instanceof HTTPException) error = fromHttpException(thrown);
-    else {
+    else if (isDatabaseUnavailable(thrown)) {
+      deps.health.report(false, thrown.message);
+      error = new AppError('unavailable', `The database is unreachable (${thrown.message}); registry writes fail until it returns, calls are still served`);
+    } else {
       deps.logger.error('unhandled error', { server: serverId, method: c.req.method, path: c.req.path, error: thrown.message });
       error = new AppError('internal', 'Internal error; see the server log');
     }
     return c.json(errorBody(error, serverId), error.status as 400);
   });
 
-  return app;
+  return { app, close: () => mcp.close() };
 }

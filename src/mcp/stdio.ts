@@ -3,13 +3,9 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../config.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
-import { migrate } from '../db/migrate.ts';
-import { seedIfEmpty } from '../db/seed.ts';
 import { handlers } from '../handlers/index.ts';
 import { createLogger } from '../logger.ts';
-import { createProviders } from '../providers/index.ts';
-import { Registry } from '../registry/registry.ts';
-import { RegistryStore } from '../registry/store.ts';
+import { createRuntime, prepareDatabase } from '../runtime.ts';
 import { VERSION } from '../toolport.ts';
 import { onToolsChanged } from './events.ts';
 import { createMcpServer } from './server.ts';
@@ -47,29 +43,32 @@ async function openWithLockWait(config: Config): Promise<Database> {
 
 export async function runStdio(config: Config, serverId: string): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const database = await openWithLockWait(config);
+  const database = await prepareDatabase(config, handlers, logger, undefined, () => openWithLockWait(config));
   let stopFeed = () => {};
+  let stopChangeFeed = async () => {};
   let connection: { close(): Promise<void> } | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (why: string) =>
     (stopping ??= (async () => {
       logger.info('mcp stdio stopping', { server: serverId, why });
       stopFeed();
+      await stopChangeFeed().catch(() => {});
       await connection?.close().catch(() => {});
       await database.close().catch(() => {});
     })());
 
   try {
-    await migrate(database, config.databaseUrl);
-    await seedIfEmpty(database, handlers);
-    const store = new RegistryStore(database.db);
-    const registry = new Registry(store, handlers, logger);
+    // Live like the listeners: SQL edits and other processes' writes reach this client too.
+    const { store, registry, providers, feed } = await createRuntime(config, database, handlers, logger, async (ids) => {
+      if (ids === 'all' || ids.includes(serverId)) await registry.loadServer(serverId);
+    });
+    stopChangeFeed = () => feed.stop();
     const snapshot = await registry.loadServer(serverId);
     if (!snapshot) {
       const known = (await store.listServers()).map((row) => row.id).join(', ') || '(none)';
       throw new Error(`No server "${serverId}" in the servers table. Known: ${known}`);
     }
-    const deps = { registry, logger, version: VERSION, callTimeoutMs: config.callTimeoutMs, providers: createProviders(config.providers, database.db) };
+    const deps = { registry, logger, version: VERSION, callTimeoutMs: config.callTimeoutMs, providers };
 
     // serveStdio builds one instance per connection (plus a discarded probe
     // instance when a client falls back from server/discover to initialize);
@@ -85,6 +84,7 @@ export async function runStdio(config: Config, serverId: string): Promise<void> 
     stopFeed = onToolsChanged(registry, serverId, () => {
       for (const server of instances) server.sendToolListChanged().catch(() => {});
     });
+    await feed.start();
     connection = serveStdio(factory, { onerror: (error) => logger.debug('mcp stdio error', { server: serverId, error: error.message }) });
     logger.info('mcp stdio serving', { server: serverId, database: database.describe, tools: snapshot.available.length });
   } catch (error) {

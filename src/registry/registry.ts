@@ -56,6 +56,10 @@ function buildEntry(row: ToolRow, handlers: ReadonlyMap<string, Handler>, previo
   }
 }
 
+function sameVersion(entry: ToolEntry | undefined, row: ToolRow): boolean {
+  return entry !== undefined && entry.row.id === row.id && entry.row.version === row.version;
+}
+
 function makeSnapshot(server: ServerRow, revision: number, tools: Map<string, ToolEntry>): ServerSnapshot {
   const available = [...tools.values()].filter((entry) => entry.available).sort((a, b) => (a.row.name < b.row.name ? -1 : 1));
   return { server, revision, tools, available };
@@ -81,23 +85,48 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     return [...this.snapshots.keys()];
   }
 
-  /** Read a server and all its tools from the database and swap in a new snapshot. */
+  /**
+   * Read a server and all its tools from the database and swap in a new
+   * snapshot (no swap, and no change event, when nothing differs).
+   */
   async loadServer(serverId: string): Promise<ServerSnapshot | undefined> {
     const [server, rows] = await Promise.all([this.store.getServer(serverId), this.store.listTools(serverId)]);
     if (!server) {
-      this.snapshots.delete(serverId);
+      this.dropServer(serverId);
       return undefined;
     }
     const previous = this.snapshots.get(serverId);
+    const unchanged =
+      previous !== undefined &&
+      previous.server.updatedAt.getTime() === server.updatedAt.getTime() &&
+      previous.tools.size === rows.length &&
+      rows.every((row) => sameVersion(previous.tools.get(row.name), row));
+    if (unchanged) return previous;
     const tools = new Map<string, ToolEntry>();
-    for (const row of rows) {
-      const entry = buildEntry(row, this.handlers, previous?.tools.get(row.name));
-      if (!entry.available && entry.reason !== 'disabled') {
-        this.logger.warn('tool unavailable', { server: serverId, tool: row.name, reason: entry.reason });
-      }
-      tools.set(row.name, entry);
-    }
+    for (const row of rows) tools.set(row.name, this.entryFor(row, previous?.tools.get(row.name)));
     return this.swap(server, tools);
+  }
+
+  /** Re-read only the named tools of a server (the change feed's path). */
+  async reloadTools(serverId: string, names: string[]): Promise<void> {
+    if (!this.snapshots.has(serverId) || names.length === 0) return;
+    const rows = await this.store.getToolsByName(serverId, names);
+    const current = this.snapshots.get(serverId);
+    if (!current) return;
+    const byName = new Map(rows.map((row) => [row.name, row]));
+    const tools = new Map(current.tools);
+    let changed = false;
+    for (const name of names) {
+      const row = byName.get(name);
+      const existing = current.tools.get(name);
+      if (!row) {
+        changed = tools.delete(name) || changed;
+      } else if (!sameVersion(existing, row)) {
+        tools.set(name, this.entryFor(row, existing));
+        changed = true;
+      }
+    }
+    if (changed) this.swap(current.server, tools);
   }
 
   /** Apply one written row (REST write path): no re-read of the whole server. */
@@ -105,11 +134,25 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     const current = this.snapshots.get(row.serverId);
     if (!current) return;
     const existing = current.tools.get(row.name);
-    // Concurrent writers may finish out of order: never go back to an older version.
-    if (existing && existing.row.id === row.id && existing.row.version > row.version) return;
+    // Concurrent writers (and the change feed re-reading our own write) may
+    // arrive out of order: never go back to an older version, never swap for nothing.
+    if (existing && existing.row.id === row.id && existing.row.version >= row.version) return;
     const tools = new Map(current.tools);
-    tools.set(row.name, buildEntry(row, this.handlers, existing));
+    tools.set(row.name, this.entryFor(row, existing));
     this.swap(current.server, tools);
+  }
+
+  /** Forget a server that this process no longer serves. */
+  dropServer(serverId: string): void {
+    this.snapshots.delete(serverId);
+  }
+
+  private entryFor(row: ToolRow, previous: ToolEntry | undefined): ToolEntry {
+    const entry = buildEntry(row, this.handlers, previous);
+    if (!entry.available && entry.reason !== 'disabled' && !sameVersion(previous, row)) {
+      this.logger.warn('tool unavailable', { server: row.serverId, tool: row.name, reason: entry.reason });
+    }
+    return entry;
   }
 
   removeTool(row: ToolRow): void {

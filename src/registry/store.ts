@@ -1,5 +1,5 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
-import { servers, tools, type ServerRow, type ToolRow } from '../../drizzle/schema.ts';
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { registryChanges, servers, tools, type RegistryChangeRow, type ServerRow, type ToolRow } from '../../drizzle/schema.ts';
 import type { Db } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { ToolDraft } from './definition.ts';
@@ -66,6 +66,28 @@ export class RegistryStore {
   async getTool(serverId: string, name: string): Promise<ToolRow | undefined> {
     const [row] = await this.db.select().from(tools).where(and(eq(tools.serverId, serverId), eq(tools.name, name)));
     return row;
+  }
+
+  getToolsByName(serverId: string, names: string[]): Promise<ToolRow[]> {
+    return this.db.select().from(tools).where(and(eq(tools.serverId, serverId), inArray(tools.name, names)));
+  }
+
+  /** The newest change id: read before loading snapshots, so nothing committed after it is missed. */
+  async latestChangeId(): Promise<number> {
+    const [row] = await this.db.select({ id: sql<number>`coalesce(max(${registryChanges.id}), 0)::bigint` }).from(registryChanges);
+    return Number(row?.id ?? 0);
+  }
+
+  changesAfter(id: number, limit: number): Promise<RegistryChangeRow[]> {
+    return this.db.select().from(registryChanges).where(gt(registryChanges.id, id)).orderBy(asc(registryChanges.id)).limit(limit);
+  }
+
+  async pruneChanges(olderThanHours: number): Promise<number> {
+    const deleted = await this.db
+      .delete(registryChanges)
+      .where(lt(registryChanges.changedAt, sql`now() - make_interval(hours => ${olderThanHours})`))
+      .returning({ id: registryChanges.id });
+    return deleted.length;
   }
 
   async countTools(): Promise<number> {

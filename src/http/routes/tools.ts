@@ -13,6 +13,7 @@ import type { ToolEntry } from '../../registry/registry.ts';
 import { readJson } from '../body.ts';
 import type { ListenerEnv } from '../env.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
+import { databaseWritable } from '../middleware/database-writable.ts';
 import { etagOf, toolView } from './tool-view.ts';
 import * as v from 'valibot';
 import { parseOrThrow } from '../../validation.ts';
@@ -43,7 +44,8 @@ function entryOrThrow(c: Context<ListenerEnv>, name: string): ToolEntry {
 /** Reads come from the in-memory snapshot; writes go to the database, then into the snapshot. */
 export function toolsRoutes(adminToken: string | undefined) {
   const app = new Hono<ListenerEnv>();
-  const admin = adminAuth(adminToken);
+  const auth = adminAuth(adminToken);
+  const writable = databaseWritable();
 
   app.get('/', (c) => {
     const snapshot = c.get('deps').registry.snapshot(c.get('serverId'));
@@ -63,7 +65,7 @@ export function toolsRoutes(adminToken: string | undefined) {
     return c.json(toolView(entry));
   });
 
-  app.post('/', admin, async (c) => {
+  app.post('/', auth, writable, async (c) => {
     const { store, registry, handlers } = c.get('deps');
     const serverId = c.get('serverId');
     const draft = draftFromBody(parseCreateBody(await readJson(c)), handlers);
@@ -75,7 +77,7 @@ export function toolsRoutes(adminToken: string | undefined) {
     return c.json(toolView(entry), 201);
   });
 
-  app.put('/:name', admin, async (c) => {
+  app.put('/:name', auth, writable, async (c) => {
     const { store, registry, handlers } = c.get('deps');
     const serverId = c.get('serverId');
     const name = c.req.param('name');
@@ -87,7 +89,7 @@ export function toolsRoutes(adminToken: string | undefined) {
     return c.json(toolView(registry.snapshot(serverId)!.tools.get(name)!));
   });
 
-  app.patch('/:name', admin, async (c) => {
+  app.patch('/:name', auth, writable, async (c) => {
     const { store, registry, handlers } = c.get('deps');
     const serverId = c.get('serverId');
     const name = c.req.param('name');
@@ -113,7 +115,7 @@ export function toolsRoutes(adminToken: string | undefined) {
     }
   });
 
-  app.delete('/:name', admin, async (c) => {
+  app.delete('/:name', auth, writable, async (c) => {
     const { store, registry } = c.get('deps');
     const serverId = c.get('serverId');
     const row = await store.deleteTool(serverId, c.req.param('name'), expectedVersion(c));

@@ -1,0 +1,195 @@
+import type { RegistryChangeRow } from '../../drizzle/schema.ts';
+import type { Database } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { Registry } from './registry.ts';
+import type { RegistryStore } from './store.ts';
+
+export const CHANGE_CHANNEL = 'toolport_registry_changes';
+
+/** A missing id this long is taken for a rolled-back transaction (sequences leave gaps). */
+const GAP_TIMEOUT_MS = 10_000;
+const BATCH = 5_000;
+/** Past this many changed names of one server, re-reading the whole server is cheaper. */
+const FULL_RELOAD_AT = 200;
+
+export interface ChangeFeedOptions {
+  pollMs: number;
+  retentionHours: number;
+  /** Servers rows changed (or a full re-sync): start, stop, move or reload listeners. */
+  onServersChanged(serverIds: string[] | 'all'): Promise<void>;
+  onHealth(ok: boolean, error?: string): void;
+}
+
+/**
+ * Keeps this process's snapshots in step with the database, whoever changed
+ * it (REST on another process, psql, a script). Triggers log every change in
+ * registry_changes and NOTIFY its id; this reads every change after the last
+ * one applied — on a notification, whenever LISTEN (re)connects (postgres.js
+ * re-listens but drops what was sent meanwhile) and on a periodic poll — and
+ * re-reads exactly what changed. Applying a change means re-reading the
+ * current row, so doing it twice or out of order is harmless.
+ */
+export class ChangeFeed {
+  /** Every change with id ≤ floor is applied. */
+  private floor = 0;
+  /** Applied ids above the floor (there is a gap below them). */
+  private readonly applied = new Set<number>();
+  /** Missing ids above the floor, and when we first noticed each. */
+  private readonly gaps = new Map<number, number>();
+  private running: Promise<void> | undefined;
+  private again = false;
+  private needFullSync = false;
+  private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private listens = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly store: RegistryStore,
+    private readonly registry: Registry,
+    private readonly logger: Logger,
+    private readonly options: ChangeFeedOptions,
+  ) {}
+
+  /** Call before the first snapshots load: changes from then on will be applied. */
+  async init(): Promise<void> {
+    this.floor = await this.store.latestChangeId();
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.database.listen(
+      CHANNEL_NAME,
+      () => this.trigger(),
+      () => {
+        // The first listen follows init(); every later one is a reconnect.
+        if (this.listens++ > 0) {
+          this.logger.info('change feed reconnected: catching up');
+          this.needFullSync = true;
+        }
+        this.trigger();
+      },
+    );
+    this.timer = setInterval(() => this.trigger(), this.options.pollMs);
+    this.timer.unref();
+    const prune = () => {
+      this.store.pruneChanges(this.options.retentionHours).catch((error) => this.logger.debug('change-log prune failed', { error: (error as Error).message }));
+    };
+    this.pruneTimer = setInterval(prune, 10 * 60_000);
+    this.pruneTimer.unref();
+    prune();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearInterval(this.pruneTimer);
+    await this.unlisten?.().catch(() => {});
+    await this.running;
+  }
+
+  /** Catch up now (coalesced: at most one pass runs, and one more is queued). */
+  trigger(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.pass();
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      if (this.needFullSync) await this.fullSync();
+      for (;;) {
+        const rows = await this.store.changesAfter(this.floor, BATCH);
+        await this.apply(rows.filter((row) => !this.applied.has(row.id)));
+        this.advance(rows);
+        if (rows.length < BATCH) break;
+      }
+      this.options.onHealth(true);
+    } catch (error) {
+      // The database is unreachable: keep serving the snapshots; re-sync whole once it answers again.
+      this.needFullSync = true;
+      this.options.onHealth(false, (error as Error).message);
+    }
+  }
+
+  /** Everything may have been missed (reconnect, outage): re-read every served server. */
+  private async fullSync(): Promise<void> {
+    const floor = await this.store.latestChangeId();
+    await this.options.onServersChanged('all');
+    await Promise.all(this.registry.serverIds().map((id) => this.registry.loadServer(id)));
+    this.floor = Math.max(this.floor, floor);
+    this.applied.clear();
+    this.gaps.clear();
+    this.needFullSync = false;
+  }
+
+  private async apply(rows: RegistryChangeRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const servers = new Set<string>();
+    const tools = new Map<string, Set<string>>();
+    for (const row of rows) {
+      if (row.tableName === 'servers') servers.add(row.serverId);
+      else if (row.name) {
+        let names = tools.get(row.serverId);
+        if (!names) tools.set(row.serverId, (names = new Set()));
+        names.add(row.name);
+      }
+    }
+    if (servers.size) await this.options.onServersChanged([...servers]);
+    for (const [serverId, names] of tools) {
+      if (servers.has(serverId)) continue; // reloaded whole by onServersChanged
+      if (names.size > FULL_RELOAD_AT) await this.registry.loadServer(serverId);
+      else await this.registry.reloadTools(serverId, [...names]);
+    }
+    this.logger.debug('applied registry changes', { changes: rows.length, servers: [...servers], tools: [...tools.keys()] });
+  }
+
+  /**
+   * Ids are handed out at insert but become visible at commit, so a higher id
+   * can be seen before a lower one: keep the floor below any gap until the
+   * gap fills or is old enough to be a rollback.
+   */
+  private advance(rows: RegistryChangeRow[]): void {
+    const now = Date.now();
+    for (const row of rows) {
+      this.applied.add(row.id);
+      this.gaps.delete(row.id);
+    }
+    const highest = rows.length ? rows[rows.length - 1]!.id : this.floor;
+    for (let id = this.floor + 1; id < highest && this.gaps.size < 10_000; id++) {
+      if (!this.applied.has(id) && !this.gaps.has(id)) this.gaps.set(id, now);
+    }
+    for (;;) {
+      const next = this.floor + 1;
+      if (this.applied.delete(next)) {
+        this.floor = next;
+        continue;
+      }
+      const since = this.gaps.get(next);
+      if (since !== undefined && now - since > GAP_TIMEOUT_MS) {
+        this.gaps.delete(next);
+        this.floor = next;
+        continue;
+      }
+      if (since === undefined && this.applied.size > 0 && this.gaps.size === 0) {
+        this.floor = Math.min(...this.applied) - 1; // ids pruned or skipped wholesale
+        continue;
+      }
+      break;
+    }
+  }
+}
+
+const CHANNEL_NAME = CHANGE_CHANNEL;
