@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { parseOrThrow } from './validation.ts';
 
@@ -29,7 +30,7 @@ const serverSelection = v.pipe(
 
 const EnvSchema = v.object({
   DATABASE_URL: v.optional(v.pipe(nonEmpty, v.regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'))),
-  TOOLPORT_DATA_DIR: v.optional(nonEmpty, './.toolport/data'),
+  TOOLPORT_DATA_DIR: v.optional(nonEmpty),
   TOOLPORT_HOST: v.optional(nonEmpty, '127.0.0.1'),
   TOOLPORT_SERVERS: v.optional(serverSelection),
   TOOLPORT_ADMIN_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
@@ -87,6 +88,13 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * The default data dir lives in the checkout, not in the current directory:
+ * a desktop client that spawns `toolport mcp` from elsewhere must find the
+ * same database that `npm start` created.
+ */
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.toolport/data', import.meta.url));
+
 /** Empty strings count as unset, as in most .env loaders. */
 function withoutEmpty(env: Env): Env {
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
@@ -102,7 +110,7 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
   }
   return {
     databaseUrl: e.DATABASE_URL,
-    dataDir: e.TOOLPORT_DATA_DIR,
+    dataDir: e.TOOLPORT_DATA_DIR ?? DEFAULT_DATA_DIR,
     host: e.TOOLPORT_HOST,
     servers: e.TOOLPORT_SERVERS,
     adminToken: e.TOOLPORT_ADMIN_TOKEN,

@@ -161,7 +161,8 @@ export function draftFromBody(body: CreateToolBody, handlers: ReadonlyMap<string
   if (outputSchema) assertUsableOutputSchema(outputSchema);
   return {
     name: body.name,
-    title: body.title === undefined ? (handler?.title ?? null) : body.title,
+    // A handler's title names the handler's own tool; a tool bound to it under another name keeps no borrowed title.
+    title: body.title === undefined ? (handlerName === body.name ? (handler?.title ?? null) : null) : body.title,
     description: body.description,
     inputSchema,
     outputSchema,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { DEFAULT_DATA_DIR, loadConfig } from '../../src/config.ts';
 import { AppError } from '../../src/errors.ts';
 
 function configError(env: Record<string, string>, servers?: string): AppError {
@@ -12,12 +12,13 @@ function configError(env: Record<string, string>, servers?: string): AppError {
 }
 
 describe('configuration', () => {
-  it('has safe defaults: loopback, embedded database, every server', () => {
+  it('has safe defaults: loopback, embedded database in the checkout, every server', () => {
+    expect(DEFAULT_DATA_DIR).toMatch(/\.toolport\/data$/);
     const config = loadConfig({});
     expect(config).toMatchObject({
       host: '127.0.0.1',
       databaseUrl: undefined,
-      dataDir: './.toolport/data',
+      dataDir: DEFAULT_DATA_DIR,
       servers: undefined,
       adminToken: undefined,
       sqlPort: 5433,
