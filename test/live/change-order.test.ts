@@ -1,0 +1,55 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.ts';
+import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { within } from './within.ts';
+
+if (!TEST_DATABASE_URL) console.warn('test/live/change-order: skipped — set TEST_DATABASE_URL to a PostgreSQL server to run it');
+
+const insertTool = (sql: postgres.Sql | postgres.TransactionSql, name: string) =>
+  sql`insert into tools (server_id, name, description, input_schema, handler)
+      values ('utility', ${name}, 'x', '{"type":"object"}', 'get_time')`;
+
+describe.skipIf(!TEST_DATABASE_URL)('change log edge cases (PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: RunningToolport;
+  let sql: postgres.Sql;
+
+  beforeAll(async () => {
+    db = await openTestDatabase('postgres');
+    app = await startTestToolport(db, { TOOLPORT_CHANGE_POLL_MS: '200' });
+    sql = postgres(db.url!, { max: 3, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await app?.stop();
+    await db?.dispose();
+  });
+
+  const listed = async (name: string) => ((await fetch(`${app.urls.utility}/tools/${name}`)).status === 200 ? true : undefined);
+
+  it('a change committed after a later one (lower id, later commit) is still applied', async () => {
+    let commitFirst!: () => void;
+    const held = new Promise<void>((resolve) => (commitFirst = resolve));
+    // Transaction A takes the lower change id but commits last.
+    const slow = sql.begin(async (tx) => {
+      await insertTool(tx, 'committed_last');
+      await held;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await insertTool(sql, 'committed_first');
+    await within(2000, () => listed('committed_first'), 'later id applied');
+    commitFirst();
+    await slow;
+    await within(2000, () => listed('committed_last'), 'earlier id applied after its late commit');
+  });
+
+  it('prunes change-log rows older than the retention', async () => {
+    await sql`insert into registry_changes (table_name, server_id, name, operation, changed_at)
+              values ('tools', 'utility', 'ancient', 'UPDATE', now() - interval '48 hours')`;
+    const removed = await app.toolport.deps.store.pruneChanges(24);
+    expect(removed).toBeGreaterThanOrEqual(1);
+    const [{ n }] = await sql`select count(*)::int as n from registry_changes where name = 'ancient'`;
+    expect(n).toBe(0);
+  });
+});
