@@ -49,7 +49,7 @@ describe.skipIf(!TEST_DATABASE_URL)('change log edge cases (PostgreSQL)', () => 
               values ('tools', 'utility', 'ancient', 'UPDATE', now() - interval '48 hours')`;
     const removed = await app.toolport.deps.store.pruneChanges(24);
     expect(removed).toBeGreaterThanOrEqual(1);
-    const [{ n }] = await sql`select count(*)::int as n from registry_changes where name = 'ancient'`;
-    expect(n).toBe(0);
+    const rows = await sql`select count(*)::int as n from registry_changes where name = 'ancient'`;
+    expect(rows[0]!.n).toBe(0);
   });
 });
