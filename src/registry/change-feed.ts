@@ -15,7 +15,10 @@ const FULL_RELOAD_AT = 200;
 export interface ChangeFeedOptions {
   pollMs: number;
   retentionHours: number;
-  /** Servers rows changed (or a full re-sync): start, stop, move or reload listeners. */
+  /**
+   * Servers rows changed: start, stop, move or reload listeners, and re-read
+   * the named servers' snapshots ('all': every server served, a full re-sync).
+   */
   onServersChanged(serverIds: string[] | 'all'): Promise<void>;
   onHealth(ok: boolean, error?: string): void;
 }
@@ -60,7 +63,7 @@ export class ChangeFeed {
 
   async start(): Promise<void> {
     this.unlisten = await this.database.listen(
-      CHANNEL_NAME,
+      CHANGE_CHANNEL,
       () => this.trigger(),
       () => {
         // The first listen follows init(); every later one is a reconnect.
@@ -127,8 +130,7 @@ export class ChangeFeed {
   /** Everything may have been missed (reconnect, outage): re-read every served server. */
   private async fullSync(): Promise<void> {
     const floor = await this.store.latestChangeId();
-    await this.options.onServersChanged('all');
-    await Promise.all(this.registry.serverIds().map((id) => this.registry.loadServer(id)));
+    await this.options.onServersChanged('all'); // re-reads every served server
     this.floor = Math.max(this.floor, floor);
     this.applied.clear();
     this.gaps.clear();
@@ -192,4 +194,3 @@ export class ChangeFeed {
   }
 }
 
-const CHANNEL_NAME = CHANGE_CHANNEL;
