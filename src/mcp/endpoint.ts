@@ -4,6 +4,7 @@ import { onToolsChanged } from './events.ts';
 import { createGuard } from './guard.ts';
 import { jsonRpcError, PARSE_ERROR, SERVER_ERROR } from './jsonrpc.ts';
 import { createLegacyLeg } from './legacy.ts';
+import { matchListRequest, ToolListCache } from './list-cache.ts';
 import { createMcpServer } from './server.ts';
 import { SessionStore } from './sessions.ts';
 
@@ -48,6 +49,8 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
     maxBodyBytes: config.maxBodyBytes,
   });
 
+  const lists = new ToolListCache();
+
   const stopFeed = onToolsChanged(deps.registry, serverId, () => {
     modern.notify.toolsChanged();
     sessions.notifyToolsChanged();
@@ -81,6 +84,11 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
       const body = await readBody(request);
       if (body instanceof Response) return body;
       if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed);
+      const list = matchListRequest(request, body.parsed);
+      if (list) {
+        const snapshot = deps.registry.snapshot(serverId);
+        return lists.answer(snapshot, list) ?? lists.learn(snapshot, list, await modern.fetch(request, { parsedBody: body.parsed }));
+      }
       return modern.fetch(request, { parsedBody: body.parsed });
     },
     async close() {

@@ -97,19 +97,37 @@ export function compileArgumentsValidator(schema: Record<string, unknown>, field
   };
 }
 
-/** Validators compiled once per (tool id, version). */
+/**
+ * Compiled validators by schema text, least recently used evicted. A
+ * compiled ajv validator costs ~0.7 ms and tens of KB, so compiling every
+ * tool of a 10,000-tool registry up front would cost seconds of start-up and
+ * hundreds of MB; instead tools share the validator of an identical schema,
+ * hot tools keep theirs on their registry entry, and the rest stay bounded here.
+ */
 export class ValidatorCache {
-  private readonly byTool = new Map<string, { version: number; validator: ArgumentsValidator }>();
+  private readonly bySchema = new Map<string, ArgumentsValidator>();
 
-  get(toolId: string, version: number, schema: Record<string, unknown>): ArgumentsValidator {
-    const cached = this.byTool.get(toolId);
-    if (cached && cached.version === version) return cached.validator;
-    const validator = compileArgumentsValidator(schema);
-    this.byTool.set(toolId, { version, validator });
+  constructor(private readonly maxEntries = 1_000) {}
+
+  /** The validator of a schema; throws a bad_request AppError when it does not compile. */
+  get(schema: Record<string, unknown>, field = '/inputSchema'): ArgumentsValidator {
+    const key = JSON.stringify(schema);
+    const cached = this.bySchema.get(key);
+    if (cached) {
+      this.bySchema.delete(key);
+      this.bySchema.set(key, cached);
+      return cached;
+    }
+    const validator = compileArgumentsValidator(schema, field);
+    this.bySchema.set(key, validator);
+    if (this.bySchema.size > this.maxEntries) this.bySchema.delete(this.bySchema.keys().next().value!);
     return validator;
   }
 
-  forget(toolId: string): void {
-    this.byTool.delete(toolId);
+  get size(): number {
+    return this.bySchema.size;
   }
 }
+
+/** One cache per process: the ajv engine is one per process too. */
+export const validators = new ValidatorCache();

@@ -63,7 +63,7 @@ export async function callTool(deps: CallDeps, serverId: string, name: string, a
   const entry = resolveTool(deps.registry, serverId, name);
   const handler = entry.handler!;
   const input = args ?? {};
-  const schemaIssues = entry.validator!(input);
+  const schemaIssues = deps.registry.validatorFor(serverId, entry)(input);
   if (schemaIssues) {
     throw new AppError('bad_request', `Invalid arguments for "${name}": ${schemaIssues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`, {
       details: schemaIssues.map((issue) => ({ ...issue, path: '/arguments' + (issue.path === '/' ? '' : issue.path) })),

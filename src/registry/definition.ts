@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { AppError } from '../errors.ts';
 import type { Handler } from '../handlers/define.ts';
 import { parseOrThrow } from '../validation.ts';
-import { compileArgumentsValidator } from './arguments.ts';
+import { validators } from './arguments.ts';
 
 /**
  * The shape of a tool definition as clients send it (POST/PUT/PATCH /tools)
@@ -104,7 +104,7 @@ export function assertUsableInputSchema(schema: Record<string, unknown>, field =
       details: [{ path: `${field}/type`, message: 'must be "object"' }],
     });
   }
-  compileArgumentsValidator(schema, field);
+  validators.get(schema, field);
 }
 
 export function assertUsableOutputSchema(schema: Record<string, unknown>): void {

@@ -3,7 +3,9 @@ import type { ServerRow, ToolRow } from '../../drizzle/schema.ts';
 import { isAppError } from '../errors.ts';
 import type { Handler } from '../handlers/define.ts';
 import type { Logger } from '../logger.ts';
-import { compileArgumentsValidator, type ArgumentsValidator } from './arguments.ts';
+import { AppError } from '../errors.ts';
+import { validators, type ArgumentsValidator } from './arguments.ts';
+import { SchemaChecker, schemaReason } from './schema-check.ts';
 import type { RegistryStore } from './store.ts';
 
 /**
@@ -19,7 +21,13 @@ export interface ToolEntry {
   /** Why not, when not available. */
   reason: string | undefined;
   handler: Handler | undefined;
+  /**
+   * Memo, set on first call: the compiled argument validator. Schemas are not
+   * compiled when a snapshot is built (see ValidatorCache); a background pass
+   * compiles each once to find unusable ones, and `schemaChecked` records it.
+   */
   validator: ArgumentsValidator | undefined;
+  schemaChecked: boolean;
 }
 
 export interface ServerSnapshot {
@@ -38,22 +46,18 @@ export interface RegistryChange {
 
 function buildEntry(row: ToolRow, handlers: ReadonlyMap<string, Handler>, previous: ToolEntry | undefined): ToolEntry {
   const handler = handlers.get(row.handler);
-  const base = { row, handler };
-  if (!row.enabled) return { ...base, available: false, reason: 'disabled', validator: undefined };
-  if (!handler) return { ...base, available: false, reason: `no handler "${row.handler}" is loaded`, validator: undefined };
-  if (previous?.validator && previous.row.id === row.id && previous.row.version === row.version) {
-    return { ...base, available: true, reason: undefined, validator: previous.validator };
+  const base = { row, handler, validator: undefined, schemaChecked: false };
+  if (!row.enabled) return { ...base, available: false, reason: 'disabled' };
+  if (!handler) return { ...base, available: false, reason: `no handler "${row.handler}" is loaded` };
+  const schema = row.inputSchema as Record<string, unknown> | null;
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || schema.type !== 'object') {
+    return { ...base, available: false, reason: 'input_schema is not the JSON Schema of an object ("type": "object")', schemaChecked: true };
   }
-  try {
-    const schema = row.inputSchema as Record<string, unknown>;
-    if (typeof schema !== 'object' || schema === null || schema.type !== 'object') {
-      return { ...base, available: false, reason: 'input_schema is not the JSON Schema of an object', validator: undefined };
-    }
-    return { ...base, available: true, reason: undefined, validator: compileArgumentsValidator(schema, '/input_schema') };
-  } catch (error) {
-    const reason = isAppError(error) ? error.message : String(error);
-    return { ...base, available: false, reason, validator: undefined };
+  if (previous && sameVersion(previous, row) && previous.schemaChecked) {
+    if (!previous.available && previous.reason?.startsWith('input_schema')) return { ...base, available: false, reason: previous.reason, schemaChecked: true };
+    return { ...base, available: true, reason: undefined, validator: previous.validator, schemaChecked: true };
   }
+  return { ...base, available: true, reason: undefined };
 }
 
 function sameVersion(entry: ToolEntry | undefined, row: ToolRow): boolean {
@@ -67,6 +71,7 @@ function makeSnapshot(server: ServerRow, revision: number, tools: Map<string, To
 
 export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
   private readonly snapshots = new Map<string, ServerSnapshot>();
+  private readonly checker = new SchemaChecker((serverId) => this.snapshots.get(serverId), (serverId, failures) => this.markUnusable(serverId, failures));
 
   constructor(
     private readonly store: RegistryStore,
@@ -142,9 +147,48 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     this.swap(current.server, tools);
   }
 
+  /**
+   * The entry's argument validator, compiled (or shared from an identical
+   * schema) on first use. A schema that does not compile makes the tool
+   * unavailable from then on, and this call fails with the reason.
+   */
+  validatorFor(serverId: string, entry: ToolEntry): ArgumentsValidator {
+    if (entry.validator) return entry.validator;
+    try {
+      entry.validator = validators.get(entry.row.inputSchema as Record<string, unknown>, '/input_schema');
+      entry.schemaChecked = true;
+      return entry.validator;
+    } catch (error) {
+      const reason = schemaReason(error);
+      this.markUnusable(serverId, [{ entry, reason }]);
+      throw new AppError('unavailable', `Tool "${entry.row.name}" is unavailable: ${reason}`, { extra: { tool: entry.row.name, reason } });
+    }
+  }
+
+  /** Replace entries whose schema turned out unusable (if still current) and tell listeners. */
+  private markUnusable(serverId: string, failures: { entry: ToolEntry; reason: string }[]): void {
+    const current = this.snapshots.get(serverId);
+    if (!current) return;
+    const tools = new Map(current.tools);
+    let changed = false;
+    for (const { entry, reason } of failures) {
+      const now = tools.get(entry.row.name);
+      if (!now || !sameVersion(now, entry.row) || !now.available) continue;
+      tools.set(entry.row.name, { ...now, available: false, reason, validator: undefined, schemaChecked: true });
+      this.logger.warn('tool unavailable', { server: serverId, tool: entry.row.name, reason });
+      changed = true;
+    }
+    if (changed) this.swap(current.server, tools);
+  }
+
   /** Forget a server that this process no longer serves. */
   dropServer(serverId: string): void {
     this.snapshots.delete(serverId);
+  }
+
+  /** Resolves when every snapshot's schemas have been compiled once (tests, benchmarks). */
+  schemasChecked(): Promise<void> {
+    return this.checker.idle();
   }
 
   private entryFor(row: ToolRow, previous: ToolEntry | undefined): ToolEntry {
@@ -169,6 +213,7 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     const snapshot = makeSnapshot(server, revision, tools);
     this.snapshots.set(server.id, snapshot);
     this.emit('changed', { serverId: server.id, revision });
+    this.checker.schedule(server.id);
     return snapshot;
   }
 }

@@ -57,7 +57,9 @@ describe.each(backends)('SQL edits go live (%s)', (backend) => {
     const tools = await within(1000, async () => {
       const body = await json(await fetch(`${utility}/tools`));
       const byName = new Map<string, any>(body.tools.map((t: any) => [t.name, t]));
-      return byName.has('typo_schema') && byName.has('no_handler') && byName.has('not_object') ? byName : undefined;
+      // Schemas compile in the background after a change is loaded: wait for the verdict.
+      const settled = ['typo_schema', 'no_handler', 'not_object'].every((name) => byName.get(name)?.available === false);
+      return settled ? byName : undefined;
     });
     expect(tools.get('typo_schema')).toMatchObject({ available: false, reason: expect.stringMatching(/requried/) });
     expect(tools.get('no_handler')).toMatchObject({ available: false, reason: expect.stringMatching(/no handler "does_not_exist"/) });

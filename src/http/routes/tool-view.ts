@@ -1,4 +1,4 @@
-import type { ToolEntry } from '../../registry/registry.ts';
+import type { ServerSnapshot, ToolEntry } from '../../registry/registry.ts';
 
 /** How a tool is shown on REST: its definition plus whether it can be called, and why not. */
 export function toolView(entry: ToolEntry) {
@@ -24,4 +24,20 @@ export function toolView(entry: ToolEntry) {
 
 export function etagOf(version: number): string {
   return `"${version}"`;
+}
+
+/**
+ * GET /tools as JSON text, built once per snapshot: snapshots are replaced,
+ * never changed, so a listing costs a cache lookup, not O(tools) encoding.
+ */
+const listCache = new WeakMap<ServerSnapshot, string>();
+
+export function toolListJson(snapshot: ServerSnapshot): string {
+  let json = listCache.get(snapshot);
+  if (json === undefined) {
+    const tools = [...snapshot.tools.values()].sort((a, b) => (a.row.name < b.row.name ? -1 : 1)).map(toolView);
+    json = JSON.stringify({ server: snapshot.server.id, count: tools.length, tools });
+    listCache.set(snapshot, json);
+  }
+  return json;
 }

@@ -14,7 +14,7 @@ import { readJson } from '../body.ts';
 import type { ListenerEnv } from '../env.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { databaseWritable } from '../middleware/database-writable.ts';
-import { etagOf, toolView } from './tool-view.ts';
+import { etagOf, toolListJson, toolView } from './tool-view.ts';
 import * as v from 'valibot';
 import { parseOrThrow } from '../../validation.ts';
 
@@ -49,8 +49,8 @@ export function toolsRoutes(adminToken: string | undefined) {
 
   app.get('/', (c) => {
     const snapshot = c.get('deps').registry.snapshot(c.get('serverId'));
-    const tools = snapshot ? [...snapshot.tools.values()].sort((a, b) => (a.row.name < b.row.name ? -1 : 1)).map(toolView) : [];
-    return c.json({ server: c.get('serverId'), count: tools.length, tools });
+    const body = snapshot ? toolListJson(snapshot) : JSON.stringify({ server: c.get('serverId'), count: 0, tools: [] });
+    return c.body(body, 200, { 'content-type': 'application/json' });
   });
 
   app.post('/call', async (c) => {

@@ -1,0 +1,76 @@
+import { isAppError } from '../errors.ts';
+import { validators } from './arguments.ts';
+import type { ServerSnapshot, ToolEntry } from './registry.ts';
+
+/** The reason a tool is unusable because its schema does not compile. */
+export function schemaReason(error: unknown): string {
+  return `input_schema: ${isAppError(error) ? error.message.replace(/^Invalid input_schema: /, '') : String(error)}`;
+}
+
+/** Compile for this long, then yield to requests. */
+const SLICE_MS = 8;
+
+/**
+ * Compiles, in the background and in short slices, the schema of every
+ * available tool not yet compiled, so a hand-written row whose schema does
+ * not compile (a misspelled keyword, a dangling $ref) is found and made
+ * unavailable soon after it is loaded — without making start-up wait for
+ * every schema of a large registry. The compiled validator is not kept on the
+ * entry (memory stays bounded by ValidatorCache); a call compiles or reuses it.
+ */
+export class SchemaChecker {
+  private readonly pending = new Set<string>();
+  private running = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly snapshotOf: (serverId: string) => ServerSnapshot | undefined,
+    private readonly report: (serverId: string, failures: { entry: ToolEntry; reason: string }[]) => void,
+  ) {}
+
+  schedule(serverId: string): void {
+    this.pending.add(serverId);
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => void this.run());
+  }
+
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    while (this.pending.size > 0) {
+      const serverId = this.pending.values().next().value!;
+      this.pending.delete(serverId);
+      await this.check(serverId);
+    }
+    this.running = false;
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((wake) => wake());
+  }
+
+  private async check(serverId: string): Promise<void> {
+    const snapshot = this.snapshotOf(serverId);
+    if (!snapshot) return;
+    const failures: { entry: ToolEntry; reason: string }[] = [];
+    let sliceStart = performance.now();
+    for (const entry of snapshot.available) {
+      if (entry.schemaChecked) continue;
+      try {
+        validators.get(entry.row.inputSchema as Record<string, unknown>, '/input_schema');
+        entry.schemaChecked = true;
+      } catch (error) {
+        failures.push({ entry, reason: schemaReason(error) });
+      }
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+        if (this.snapshotOf(serverId) !== snapshot && failures.length === 0) break; // superseded: its own pass follows
+      }
+    }
+    if (failures.length) this.report(serverId, failures);
+  }
+}
