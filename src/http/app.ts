@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from '../deps.ts';
 import { AppError, errorBody, type ErrorCode } from '../errors.ts';
@@ -32,18 +31,9 @@ export function createApp(deps: AppDeps, serverId: string): ListenerApp {
     c.set('serverId', serverId);
     await next();
   });
-  // Before the body limit and REST envelope: /mcp bounds its body itself and answers in JSON-RPC.
+  // /mcp bounds its body itself and answers in JSON-RPC, not in the REST envelope.
   app.route('/mcp', mcpRoutes(mcp, deps.logger));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        throw new AppError('payload_too_large', `The request body is larger than ${deps.config.maxBodyBytes} bytes (TOOLPORT_MAX_BODY_BYTES)`);
-      },
-    }),
-  );
-
+  // REST bodies are bounded where they are read (readJson), without building a fetch Request.
   app.route('/health', healthRoutes());
   app.route('/ready', readyRoutes());
   app.route('/info', infoRoutes());

@@ -35,21 +35,53 @@ export function resolveTool(registry: Registry, serverId: string, name: string):
   return entry;
 }
 
-function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, timeoutMs: number, outer: AbortSignal | undefined, tool: string): Promise<T> {
-  const controller = new AbortController();
-  const abortFromOuter = () => controller.abort(outer?.reason);
-  outer?.addEventListener('abort', abortFromOuter, { once: true });
+/**
+ * The handler's abort signal, made only if the handler asks for it: an
+ * AbortController (and a listener on the transport's signal) per call is a
+ * measurable share of a pure tool's call, and most handlers never look.
+ */
+class LazyAbort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private aborted = false;
+
+  constructor(private readonly outer: AbortSignal | undefined) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+      else if (this.outer) this.outer.addEventListener('abort', this.onOuterAbort, { once: true });
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+
+  dispose(): void {
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
+  }
+
+  private readonly onOuterAbort = () => this.abort(this.outer?.reason);
+}
+
+function withTimeout<T>(run: (abort: LazyAbort) => Promise<T>, timeoutMs: number, outer: AbortSignal | undefined, tool: string): Promise<T> {
+  const abort = new LazyAbort(outer);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new AppError('timeout', `Tool "${tool}" did not finish within ${timeoutMs} ms`);
-      controller.abort(error);
+      abort.abort(error);
       reject(error);
     }, timeoutMs);
   });
-  return Promise.race([run(controller.signal), timeout]).finally(() => {
+  return Promise.race([run(abort), timeout]).finally(() => {
     clearTimeout(timer);
-    outer?.removeEventListener('abort', abortFromOuter);
+    abort.dispose();
   });
 }
 
@@ -77,12 +109,14 @@ export async function callTool(deps: CallDeps, serverId: string, name: string, a
   const started = performance.now();
   try {
     const value = await withTimeout(
-      (signal) =>
+      (abort) =>
         handler.run(parsed.output, {
           serverId,
           toolName: name,
           config: entry.row.handlerConfig as Record<string, unknown>,
-          signal,
+          get signal() {
+            return abort.signal;
+          },
           providers: deps.providers,
         }),
       deps.callTimeoutMs,

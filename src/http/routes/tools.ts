@@ -55,7 +55,8 @@ export function toolsRoutes(adminToken: string | undefined) {
 
   app.post('/call', async (c) => {
     const body = parseOrThrow(CallBody, await readJson(c), 'call request');
-    const result = await callTool(c.get('deps'), c.get('serverId'), body.name, body.arguments ?? {}, { signal: c.req.raw.signal });
+    // No client-disconnect signal here: reading c.req.raw builds a full Request per call; the call timeout bounds the work.
+    const result = await callTool(c.get('deps'), c.get('serverId'), body.name, body.arguments ?? {});
     return c.json(result);
   });
 
