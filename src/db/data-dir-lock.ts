@@ -83,10 +83,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readLock(dataDir);
-      if (holder && holder.pid !== process.pid) throw new DataDirLockedError(dataDir, holder);
-      if (holder && holder.pid === process.pid) {
-        throw new DataDirLockedError(dataDir, holder);
-      }
+      if (holder) throw new DataDirLockedError(dataDir, holder); // (this very process too: one open per data dir)
       rmSync(path, { force: true }); // stale: its process is gone
     }
   }
