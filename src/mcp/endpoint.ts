@@ -62,12 +62,21 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
     if (!isJsonContentType(request.headers.get('content-type'))) {
       return jsonRpcError(415, SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
     }
-    const read = await readRequestBody(request, config.maxBodyBytes);
-    if (read.tooLarge) {
-      return jsonRpcError(413, SERVER_ERROR, `The request body is larger than ${config.maxBodyBytes} bytes (TOOLPORT_MAX_BODY_BYTES)`);
+    const tooLarge = () => jsonRpcError(413, SERVER_ERROR, `The request body is larger than ${config.maxBodyBytes} bytes (TOOLPORT_MAX_BODY_BYTES)`);
+    const declared = Number(request.headers.get('content-length') ?? NaN);
+    let text: string;
+    if (Number.isFinite(declared)) {
+      // Length known and bounded: request.text() takes @hono/node-server's direct
+      // read instead of building a fetch Request around the body stream.
+      if (declared > config.maxBodyBytes) return tooLarge();
+      text = await request.text();
+    } else {
+      const read = await readRequestBody(request, config.maxBodyBytes); // chunked: bounded while streaming
+      if (read.tooLarge) return tooLarge();
+      text = read.text;
     }
     try {
-      const parsed: unknown = JSON.parse(read.text);
+      const parsed: unknown = JSON.parse(text);
       return { parsed };
     } catch (error) {
       return jsonRpcError(400, PARSE_ERROR, `Parse error: the body is not valid JSON (${(error as Error).message})`);
@@ -83,12 +92,13 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
       if (closed) return jsonRpcError(503, SERVER_ERROR, 'The server is shutting down');
       const body = await readBody(request);
       if (body instanceof Response) return body;
-      if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed);
+      // A plain 2026-07-28 tools/list is modern by its headers and envelope: try the cache before classifying.
       const list = matchListRequest(request, body.parsed);
       if (list) {
         const snapshot = deps.registry.snapshot(serverId);
         return lists.answer(snapshot, list) ?? lists.learn(snapshot, list, await modern.fetch(request, { parsedBody: body.parsed }));
       }
+      if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed);
       return modern.fetch(request, { parsedBody: body.parsed });
     },
     async close() {

@@ -48,15 +48,21 @@ export function matchListRequest(request: Request, body: unknown): ListRequest |
   return { id, cursor: (params.cursor as string | undefined) ?? '' };
 }
 
+const PREFIX = Buffer.from('{"result":');
+const JSONRPC = Buffer.from(',"jsonrpc":"2.0","id":');
+const CLOSE = Buffer.from('}');
+
 export class ToolListCache {
-  private readonly pages = new WeakMap<ServerSnapshot, Map<string, string>>();
+  /** The encoded `result` of each page, as bytes: a request copies them once, nothing is re-encoded. */
+  private readonly pages = new WeakMap<ServerSnapshot, Map<string, Buffer>>();
 
   /** The cached answer for this snapshot and cursor, if the SDK has answered it once. */
   answer(snapshot: ServerSnapshot | undefined, match: ListRequest): Response | undefined {
     const result = snapshot && this.pages.get(snapshot)?.get(match.cursor);
     if (result === undefined) return undefined;
     // The SDK's own member order, so cached and uncached answers are byte-identical.
-    return new Response(`{"result":${result},"jsonrpc":"2.0","id":${JSON.stringify(match.id)}}`, {
+    const body = Buffer.concat([PREFIX, result, JSONRPC, Buffer.from(JSON.stringify(match.id)), CLOSE]);
+    return new Response(body, {
       status: 200,
       headers: { 'content-type': 'application/json' },
     });
@@ -71,7 +77,7 @@ export class ToolListCache {
       if (isObject(parsed.result) && parsed.id === match.id) {
         let byCursor = this.pages.get(snapshot);
         if (!byCursor) this.pages.set(snapshot, (byCursor = new Map()));
-        byCursor.set(match.cursor, JSON.stringify(parsed.result));
+        byCursor.set(match.cursor, Buffer.from(JSON.stringify(parsed.result)));
       }
     } catch {
       // not JSON after all: answer as the SDK did, cache nothing

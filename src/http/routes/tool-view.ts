@@ -30,13 +30,14 @@ export function etagOf(version: number): string {
  * GET /tools as JSON text, built once per snapshot: snapshots are replaced,
  * never changed, so a listing costs a cache lookup, not O(tools) encoding.
  */
-const listCache = new WeakMap<ServerSnapshot, string>();
+const listCache = new WeakMap<ServerSnapshot, Buffer>();
 
-export function toolListJson(snapshot: ServerSnapshot): string {
+/** Encoded bytes, so a request does not even re-encode the text. */
+export function toolListJson(snapshot: ServerSnapshot): Buffer {
   let json = listCache.get(snapshot);
   if (json === undefined) {
     const tools = [...snapshot.tools.values()].sort((a, b) => (a.row.name < b.row.name ? -1 : 1)).map(toolView);
-    json = JSON.stringify({ server: snapshot.server.id, count: tools.length, tools });
+    json = Buffer.from(JSON.stringify({ server: snapshot.server.id, count: tools.length, tools }));
     listCache.set(snapshot, json);
   }
   return json;

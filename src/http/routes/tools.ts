@@ -49,8 +49,8 @@ export function toolsRoutes(adminToken: string | undefined) {
 
   app.get('/', (c) => {
     const snapshot = c.get('deps').registry.snapshot(c.get('serverId'));
-    const body = snapshot ? toolListJson(snapshot) : JSON.stringify({ server: c.get('serverId'), count: 0, tools: [] });
-    return c.body(body, 200, { 'content-type': 'application/json' });
+    if (!snapshot) return c.json({ server: c.get('serverId'), count: 0, tools: [] });
+    return c.body(toolListJson(snapshot) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 
   app.post('/call', async (c) => {
