@@ -1,5 +1,4 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from './logger.ts';
 
 /**
@@ -8,6 +7,7 @@ import type { Logger } from './logger.ts';
  * by this process. A taken port is a warning, not a failure.
  */
 export async function startSqlPort(pglite: PGlite, port: number, logger: Logger): Promise<{ port: number; stop(): Promise<void> } | undefined> {
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port, maxConnections: 16 });
   try {
     await server.start();

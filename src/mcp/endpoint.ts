@@ -4,6 +4,7 @@ import { onToolsChanged } from './events.ts';
 import { createGuard } from './guard.ts';
 import { jsonRpcError, PARSE_ERROR, SERVER_ERROR } from './jsonrpc.ts';
 import { createLegacyLeg } from './legacy.ts';
+import { DirectCalls, matchCallRequest } from './direct-call.ts';
 import { matchListRequest, ToolListCache } from './list-cache.ts';
 import { createMcpServer } from './server.ts';
 import { SessionStore } from './sessions.ts';
@@ -50,6 +51,7 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
   });
 
   const lists = new ToolListCache();
+  const calls = new DirectCalls(deps, serverId);
 
   const stopFeed = onToolsChanged(deps.registry, serverId, () => {
     modern.notify.toolsChanged();
@@ -92,11 +94,16 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
       if (closed) return jsonRpcError(503, SERVER_ERROR, 'The server is shutting down');
       const body = await readBody(request);
       if (body instanceof Response) return body;
-      // A plain 2026-07-28 tools/list is modern by its headers and envelope: try the cache before classifying.
+      // Plain 2026-07-28 requests are modern by their headers and envelope: answer them before classifying.
       const list = matchListRequest(request, body.parsed);
       if (list) {
         const snapshot = deps.registry.snapshot(serverId);
         return lists.answer(snapshot, list) ?? lists.learn(snapshot, list, await modern.fetch(request, { parsedBody: body.parsed }));
+      }
+      const call = matchCallRequest(request, body.parsed);
+      if (call) {
+        const snapshot = deps.registry.snapshot(serverId);
+        return (await calls.answer(snapshot, call)) ?? calls.learn(snapshot, call, await modern.fetch(request, { parsedBody: body.parsed }));
       }
       if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed);
       return modern.fetch(request, { parsedBody: body.parsed });

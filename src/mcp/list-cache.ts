@@ -1,4 +1,5 @@
 import type { ServerSnapshot } from '../registry/registry.ts';
+import { isObject, matchPlainRequest, resultResponse } from './plain-request.ts';
 
 /**
  * Pre-encoded answers to 2026-07-28 `tools/list`. Encoding a 250-tool page
@@ -10,8 +11,7 @@ import type { ServerSnapshot } from '../registry/registry.ts';
  * Only plainly well-formed requests take the cached path; anything unusual
  * goes to the SDK, which validates and answers it.
  */
-const PROTOCOL = '2026-07-28';
-const META_KEYS = new Set(['io.modelcontextprotocol/protocolVersion', 'io.modelcontextprotocol/clientInfo', 'io.modelcontextprotocol/clientCapabilities']);
+const PARAM_KEYS = new Set(['_meta', 'cursor']);
 
 export interface ListRequest {
   id: string | number;
@@ -19,38 +19,13 @@ export interface ListRequest {
   cursor: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
-  return Object.keys(value).every((key) => allowed.has(key));
-}
-
-const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-const PARAM_KEYS = new Set(['_meta', 'cursor']);
-
 /** A tools/list request the cache may answer, or undefined. */
 export function matchListRequest(request: Request, body: unknown): ListRequest | undefined {
-  if (request.headers.get('mcp-protocol-version') !== PROTOCOL || request.headers.get('mcp-method') !== 'tools/list') return undefined;
   if (request.headers.has('mcp-name')) return undefined;
-  const accept = request.headers.get('accept') ?? '';
-  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
-  if (!isObject(body) || !onlyKeys(body, REQUEST_KEYS) || body.jsonrpc !== '2.0' || body.method !== 'tools/list') return undefined;
-  const id = body.id;
-  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)))) return undefined;
-  const params = body.params;
-  if (!isObject(params) || !onlyKeys(params, PARAM_KEYS)) return undefined;
-  if (params.cursor !== undefined && typeof params.cursor !== 'string') return undefined;
-  const meta = params._meta;
-  if (!isObject(meta) || !onlyKeys(meta, META_KEYS) || meta['io.modelcontextprotocol/protocolVersion'] !== PROTOCOL) return undefined;
-  const client = meta['io.modelcontextprotocol/clientInfo'];
-  if (!isObject(client) || typeof client.name !== 'string' || typeof client.version !== 'string') return undefined;
-  if (!isObject(meta['io.modelcontextprotocol/clientCapabilities'])) return undefined;
-  return { id, cursor: (params.cursor as string | undefined) ?? '' };
+  const plain = matchPlainRequest(request, body, 'tools/list', PARAM_KEYS);
+  if (!plain || (plain.params.cursor !== undefined && typeof plain.params.cursor !== 'string')) return undefined;
+  return { id: plain.id, cursor: (plain.params.cursor as string | undefined) ?? '' };
 }
-
-const PREFIX = Buffer.from('{"result":');
-const JSONRPC = Buffer.from(',"jsonrpc":"2.0","id":');
-const CLOSE = Buffer.from('}');
 
 export class ToolListCache {
   /** The encoded `result` of each page, as bytes: a request copies them once, nothing is re-encoded. */
@@ -60,12 +35,7 @@ export class ToolListCache {
   answer(snapshot: ServerSnapshot | undefined, match: ListRequest): Response | undefined {
     const result = snapshot && this.pages.get(snapshot)?.get(match.cursor);
     if (result === undefined) return undefined;
-    // The SDK's own member order, so cached and uncached answers are byte-identical.
-    const body = Buffer.concat([PREFIX, result, JSONRPC, Buffer.from(JSON.stringify(match.id)), CLOSE]);
-    return new Response(body, {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-    });
+    return resultResponse(result, match.id);
   }
 
   /** Keep the result of the SDK's answer for `snapshot` (the one current when the request started). */

@@ -57,7 +57,7 @@ function describe(error: AppError, tool: string): string {
  * timeout) is a tool result with isError, so it is shown to the model; a tool
  * that is not there is a protocol error, as is anything unexpected.
  */
-function failureResult(deps: McpDeps, serverId: string, tool: string, error: unknown): CallToolResult {
+export function failureResult(deps: McpDeps, serverId: string, tool: string, error: unknown): CallToolResult {
   if (isAppError(error)) {
     switch (error.code) {
       case 'bad_request':

@@ -1,0 +1,54 @@
+/**
+ * Recognizes a *plain* 2026-07-28 request: the standard headers, a single
+ * JSON-RPC request with the three envelope keys in `_meta` and nothing else
+ * unusual. Only such requests may take Toolport's cached or direct answers;
+ * anything else (batches, progress tokens, extra headers or keys) goes to the
+ * SDK, which validates it and answers as the spec says.
+ */
+export const MODERN_PROTOCOL = '2026-07-28';
+
+const META_KEYS = new Set(['io.modelcontextprotocol/protocolVersion', 'io.modelcontextprotocol/clientInfo', 'io.modelcontextprotocol/clientCapabilities']);
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+export interface PlainRequest {
+  id: string | number;
+  params: Record<string, unknown>;
+}
+
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const key in value) if (!allowed.has(key)) return false;
+  return true;
+}
+
+export function matchPlainRequest(request: Request, body: unknown, method: string, paramKeys: ReadonlySet<string>): PlainRequest | undefined {
+  const headers = request.headers;
+  if (headers.get('mcp-protocol-version') !== MODERN_PROTOCOL || headers.get('mcp-method') !== method) return undefined;
+  const accept = headers.get('accept') ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
+  for (const name of headers.keys()) if (name.startsWith('mcp-param-')) return undefined;
+  if (!isObject(body) || !onlyKeys(body, REQUEST_KEYS) || body.jsonrpc !== '2.0' || body.method !== method) return undefined;
+  const id = body.id;
+  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)))) return undefined;
+  const params = body.params;
+  if (!isObject(params) || !onlyKeys(params, paramKeys)) return undefined;
+  const meta = params._meta;
+  if (!isObject(meta) || !onlyKeys(meta, META_KEYS) || meta['io.modelcontextprotocol/protocolVersion'] !== MODERN_PROTOCOL) return undefined;
+  const client = meta['io.modelcontextprotocol/clientInfo'];
+  if (!isObject(client) || typeof client.name !== 'string' || typeof client.version !== 'string') return undefined;
+  if (!isObject(meta['io.modelcontextprotocol/clientCapabilities'])) return undefined;
+  return { id, params };
+}
+
+const PREFIX = Buffer.from('{"result":');
+const JSONRPC = Buffer.from(',"jsonrpc":"2.0","id":');
+const CLOSE = Buffer.from('}');
+
+/** A JSON-RPC result response in the SDK's member order, so direct and SDK answers are byte-identical. */
+export function resultResponse(result: Buffer, id: string | number): Response {
+  return new Response(Buffer.concat([PREFIX, result, JSONRPC, Buffer.from(JSON.stringify(id)), CLOSE]), {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  });
+}
