@@ -1,0 +1,81 @@
+/** The targets the figures are judged against, and the last figures derived from the whole run. */
+import type { TargetResult } from './lib/report.ts';
+import { COLD_TOTAL } from './common.ts';
+import type { Bench } from './phases/bench.ts';
+
+/** Judge the figures against the targets, and complete the memory figures and the timing. */
+export function finish(bench: Bench): void {
+  const { results, settings } = bench;
+  const byCase = (id: string, connections: number) => results.loads.find((load) => load.id === id && load.connections === connections);
+  const maxC = Math.max(...settings.concurrency);
+  const targets: TargetResult[] = [];
+  const ratioTarget = (id: string, caseId: string, what: string, min: number) => {
+    const load = byCase(caseId, 32);
+    targets.push({
+      id,
+      target: `${what} ≥ ${min} × floor (c=32)`,
+      measured: !load ? 'not measured' : load.ratioFloor === null ? `no ratio: ${load.toolport.error ?? load.floor?.error ?? 'errors'}` : `${load.ratioFloor.toFixed(2)} × floor`,
+      met: load?.ratioFloor === null || !load ? (load ? false : null) : load.ratioFloor >= min,
+    });
+  };
+  ratioTarget('rest_call_c32', 'rest_call', 'REST /tools/call', 0.5);
+  ratioTarget('mcp_call_modern_c32', 'mcp_call_modern', 'MCP tools/call, 2026-07-28', 0.25);
+  ratioTarget('mcp_call_legacy_c32', 'mcp_call_legacy', 'MCP tools/call, 2025 session', 0.25);
+  ratioTarget('mcp_list_1000_c32', 'mcp_list_1000', 'MCP tools/list, 1,000 tools', 0.8);
+  const list10k = byCase('mcp_list_10000', maxC);
+  targets.push({
+    id: 'mcp_list_10000_p99',
+    target: `MCP tools/list, 10,000 tools: p99 < 50 ms (c=${maxC})`,
+    measured: !list10k ? 'not measured' : list10k.toolport.ok ? `p99 ${list10k.toolport.p99Ms!.toFixed(1)} ms per page request` : `errors: ${list10k.toolport.error}`,
+    met: !list10k ? null : list10k.toolport.ok && list10k.toolport.p99Ms! < 50,
+  });
+  const cross = results.registration?.notify.find((f) => f.listener === 'other process');
+  targets.push({
+    id: 'notify_cross_process',
+    target: 'POST /tools → list_changed on another process: p99 < 100 ms (Postgres)',
+    measured: !cross
+      ? results.registration
+        ? 'not measured (needs Postgres)'
+        : 'not measured'
+      : cross.status === 'not-delivered'
+        ? cross.note!
+        : `p99 ${cross.p99Ms} ms (${cross.delivered}/${cross.registrations} heard)`,
+    met: !cross ? null : cross.status === 'ok' && cross.p99Ms! < 100,
+  });
+  const cold = results.coldStart.find((c) => c.backend === 'postgres' && c.tools === COLD_TOTAL);
+  targets.push({
+    id: 'cold_start_10k_postgres',
+    target: 'cold start, 10,000 tools, Postgres < 2 s (median)',
+    measured: !cold ? 'not measured' : cold.error ? `error: ${cold.error}` : `${cold.medianMs} ms`,
+    met: !cold ? null : !cold.error && cold.medianMs! < 2000,
+  });
+  const afterC32 = results.loads.filter((load) => load.connections === 32 && load.rssAfterMb !== undefined);
+  const worst = afterC32.sort((a, b) => b.rssAfterMb! - a.rssAfterMb!)[0];
+  results.memory.maxAfterC32Mb = worst?.rssAfterMb ?? null;
+  targets.push({
+    id: 'rss_after_c32',
+    target: 'RSS < 150 MB after the c=32 phases',
+    measured: worst ? `max ${worst.rssAfterMb} MB (after ${worst.id})` : 'not measured',
+    met: worst ? worst.rssAfterMb! < 150 : null,
+  });
+  const idle = [...bench.idle].sort((a, b) => a.tools - b.tools);
+  if (idle.length >= 2 && idle[idle.length - 1]!.tools > idle[0]!.tools) {
+    const [low, high] = [idle[0]!, idle[idle.length - 1]!];
+    results.memory.rssPer10kToolsMb = Math.round(((high.rssMb - low.rssMb) / (high.tools - low.tools)) * 10_000 * 10) / 10;
+  }
+  results.targets = targets;
+  results.finishedAt = new Date().toISOString();
+  results.elapsedS = Math.round((Date.parse(results.finishedAt) - Date.parse(results.startedAt)) / 1000);
+}
+
+/** Which target each measured case and concurrency answers, for the report's "target" column. */
+export function caseTargets(bench: Bench): Map<string, string> {
+  const maxC = Math.max(...bench.settings.concurrency);
+  return new Map([
+    ['rest_call@32', 'rest_call_c32'],
+    ['mcp_call_modern@32', 'mcp_call_modern_c32'],
+    ['mcp_call_legacy@32', 'mcp_call_legacy_c32'],
+    ['mcp_list_1000@32', 'mcp_list_1000_c32'],
+    [`mcp_list_10000@${maxC}`, 'mcp_list_10000_p99'],
+  ]);
+}
