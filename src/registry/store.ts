@@ -90,10 +90,7 @@ export class RegistryStore {
     return deleted.length;
   }
 
-  async countTools(): Promise<number> {
-    const [row] = await this.db.select({ count: sql<number>`count(*)::int` }).from(tools);
-    return row?.count ?? 0;
-  }
+
 
   async insertTool(serverId: string, draft: ToolDraft): Promise<ToolRow> {
     try {

@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
-import { postMcp } from './support.ts';
+import { MODERN_META, postMcp, postModern } from './support.ts';
 
-const META = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'curl', version: '8' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-const call = (url: string, id: number, name: string, args: unknown, extraParams: Record<string, unknown> = {}) =>
-  postMcp(
-    url,
-    { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: META, ...extraParams } },
-    { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
-  );
+const META = MODERN_META;
+const call = (url: string, id: number, name: string, args: unknown) =>
+  postModern(url, 'tools/call', id, { name, arguments: args, _meta: META }, name);
 
 describe('direct answers to plain 2026-07-28 tools/call', () => {
   let db: TestDatabase;

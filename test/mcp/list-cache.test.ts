@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
-import { postMcp, registerTool } from './support.ts';
+import { MODERN_META, postModern, registerTool } from './support.ts';
 
-const META = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'curl', version: '8' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-const HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' };
-const list = (url: string, id: number | string, params: Record<string, unknown> = { _meta: META }) =>
-  postMcp(url, { jsonrpc: '2.0', id, method: 'tools/list', params }, HEADERS);
+const META = MODERN_META;
+const list = (url: string, id: number | string, params: Record<string, unknown> = { _meta: META }) => postModern(url, 'tools/list', id, params);
 
 describe('pre-encoded tools/list answers (2026-07-28)', () => {
   let db: TestDatabase;

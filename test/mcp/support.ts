@@ -113,3 +113,17 @@ export const INITIALIZE = {
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'curl', version: '0' } },
 };
+
+/** The `_meta` envelope every 2026-07-28 request carries. */
+export const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'curl', version: '8' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+/** A hand-written 2026-07-28 request with its standard headers (Mcp-Name when the method names a tool). */
+export function postModern(baseUrl: string, method: string, id: number | string, params: Record<string, unknown>, name?: string): Promise<Response> {
+  const headers: Record<string, string> = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method };
+  if (name !== undefined) headers['mcp-name'] = name;
+  return postMcp(baseUrl, { jsonrpc: '2.0', id, method, params }, headers);
+}
