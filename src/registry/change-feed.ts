@@ -1,5 +1,6 @@
 import type { RegistryChangeRow } from '../../drizzle/schema.ts';
 import type { Database } from '../db/client.ts';
+import { isDatabaseUnavailable } from '../db/health.ts';
 import type { Logger } from '../logger.ts';
 import type { Registry } from './registry.ts';
 import type { RegistryStore } from './store.ts';
@@ -121,9 +122,11 @@ export class ChangeFeed {
       }
       this.options.onHealth(true);
     } catch (error) {
-      // The database is unreachable: keep serving the snapshots; re-sync whole once it answers again.
+      // Keep serving the snapshots and re-sync whole on the next pass; only an
+      // unreachable database (not a failure of ours) makes writes fail fast.
       this.needFullSync = true;
-      this.options.onHealth(false, (error as Error).message);
+      if (isDatabaseUnavailable(error)) this.options.onHealth(false, (error as Error).message);
+      else this.logger.error('applying registry changes failed; retrying with a full re-sync', { error: (error as Error).message });
     }
   }
 
