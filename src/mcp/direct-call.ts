@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { callTool, resolveTool } from '../registry/call.ts';
+import { callTool, encodeCallResult, resolveTool } from '../registry/call.ts';
 import type { ServerSnapshot } from '../registry/registry.ts';
 import { isObject, matchPlainRequest, resultResponse } from './plain-request.ts';
 import { failureResult, type McpDeps } from './server.ts';
@@ -34,7 +34,7 @@ export function matchCallRequest(request: Request, body: unknown): CallRequest |
 
 export class DirectCalls {
   /** What the SDK adds around a CallToolResult, learned per snapshot (server info can change with it). */
-  private readonly envelopes = new WeakMap<ServerSnapshot, Record<string, unknown>>();
+  private readonly envelopes = new WeakMap<ServerSnapshot, string>();
 
   constructor(
     private readonly deps: McpDeps,
@@ -61,7 +61,7 @@ export class DirectCalls {
       }
     }
     // Toolport's structuredContent is always an object, which every era's projection passes unchanged.
-    return resultResponse(Buffer.from(JSON.stringify({ ...result, ...envelope })), match.id);
+    return resultResponse(Buffer.from(encodeCallResult(result, envelope)), match.id);
   }
 
   /** Learn the envelope from an SDK answer to a call made on `snapshot`. */
@@ -72,7 +72,7 @@ export class DirectCalls {
       const parsed = JSON.parse(text) as { result?: unknown; id?: unknown };
       if (isObject(parsed.result) && Array.isArray(parsed.result.content) && parsed.id === match.id) {
         const envelope = Object.fromEntries(Object.entries(parsed.result).filter(([key]) => !OWN_KEYS.has(key)));
-        this.envelopes.set(snapshot, envelope);
+        this.envelopes.set(snapshot, JSON.stringify(envelope));
       }
     } catch {
       // not JSON after all: nothing learned

@@ -4,6 +4,7 @@ import { ToolInputError, type JsonObject } from '../handlers/define.ts';
 import type { Providers } from '../providers/index.ts';
 import type { Logger } from '../logger.ts';
 import { issuesToDetails } from '../validation.ts';
+import { onDeadline } from './deadlines.ts';
 import type { Registry, ToolEntry } from './registry.ts';
 
 /** MCP's CallToolResult, which REST returns too. */
@@ -24,6 +25,27 @@ export interface CallOptions {
   /** Aborted by the transport when the client goes away or the server shuts down. */
   signal?: AbortSignal;
 }
+
+/**
+ * A CallToolResult as JSON text. For results made by callTool the text block
+ * is already the JSON of structuredContent, so the value is encoded once, not
+ * twice. `more` adds members (JSON of an object) after isError.
+ */
+export function encodeCallResult(
+  result: { content: readonly { type: string; text?: string }[]; structuredContent?: unknown; isError?: boolean },
+  more?: string,
+): string {
+  const tail = more && more !== '{}' ? ',' + more.slice(1) : '}';
+  const [block] = result.content;
+  if (result.structuredContent !== undefined && result.content.length === 1 && block?.type === 'text' && structuredText.get(result) === block.text) {
+    return `{"content":[{"type":"text","text":${JSON.stringify(block.text)}}],"structuredContent":${block.text},"isError":${result.isError === true}${tail}`;
+  }
+  const plain = JSON.stringify(result);
+  return tail === '}' ? plain : plain.slice(0, -1) + tail;
+}
+
+/** Results whose text block callTool made from their structuredContent. */
+const structuredText = new WeakMap<object, string>();
 
 /** The entry a call would run, or the AppError explaining why it cannot. */
 export function resolveTool(registry: Registry, serverId: string, name: string): ToolEntry {
@@ -71,17 +93,25 @@ class LazyAbort {
 
 function withTimeout<T>(run: (abort: LazyAbort) => Promise<T>, timeoutMs: number, outer: AbortSignal | undefined, tool: string): Promise<T> {
   const abort = new LazyAbort(outer);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = onDeadline(timeoutMs, () => {
       const error = new AppError('timeout', `Tool "${tool}" did not finish within ${timeoutMs} ms`);
       abort.abort(error);
+      abort.dispose();
       reject(error);
-    }, timeoutMs);
-  });
-  return Promise.race([run(abort), timeout]).finally(() => {
-    clearTimeout(timer);
-    abort.dispose();
+    });
+    run(abort).then(
+      (value) => {
+        cancel();
+        abort.dispose();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        abort.dispose();
+        reject(error);
+      },
+    );
   });
 }
 
@@ -123,7 +153,10 @@ export async function callTool(deps: CallDeps, serverId: string, name: string, a
       options.signal,
       name,
     );
-    return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value, isError: false };
+    const text = JSON.stringify(value);
+    const result: CallToolResult = { content: [{ type: 'text', text }], structuredContent: value, isError: false };
+    structuredText.set(result, text);
+    return result;
   } catch (error) {
     if (error instanceof ToolInputError) {
       const path = '/arguments' + (error.path === '/' ? '' : error.path);

@@ -71,6 +71,8 @@ function makeSnapshot(server: ServerRow, revision: number, tools: Map<string, To
 
 export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
   private readonly snapshots = new Map<string, ServerSnapshot>();
+  private writeSeq = 0;
+  private readonly lastWrite = new Map<string, number>();
   private readonly checker = new SchemaChecker((serverId) => this.snapshots.get(serverId), (serverId, failures) => this.markUnusable(serverId, failures));
 
   constructor(
@@ -95,12 +97,14 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
    * snapshot (no swap, and no change event, when nothing differs).
    */
   async loadServer(serverId: string): Promise<ServerSnapshot | undefined> {
+    const readFrom = this.writeSeq;
     const [server, rows] = await Promise.all([this.store.getServer(serverId), this.store.listTools(serverId)]);
     if (!server) {
       this.dropServer(serverId);
       return undefined;
     }
     const previous = this.snapshots.get(serverId);
+    const written = this.writtenSince(serverId, readFrom);
     const unchanged =
       previous !== undefined &&
       previous.server.updatedAt.getTime() === server.updatedAt.getTime() &&
@@ -108,20 +112,27 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
       rows.every((row) => sameVersion(previous.tools.get(row.name), row));
     if (unchanged) return previous;
     const tools = new Map<string, ToolEntry>();
-    for (const row of rows) tools.set(row.name, this.entryFor(row, previous?.tools.get(row.name)));
+    for (const row of rows) if (!written.has(row.name)) tools.set(row.name, this.entryFor(row, previous?.tools.get(row.name)));
+    for (const name of written) {
+      const kept = previous?.tools.get(name);
+      if (kept) tools.set(name, kept);
+    }
     return this.swap(server, tools);
   }
 
   /** Re-read only the named tools of a server (the change feed's path). */
   async reloadTools(serverId: string, names: string[]): Promise<void> {
     if (!this.snapshots.has(serverId) || names.length === 0) return;
+    const readFrom = this.writeSeq;
     const rows = await this.store.getToolsByName(serverId, names);
     const current = this.snapshots.get(serverId);
     if (!current) return;
+    const written = this.writtenSince(serverId, readFrom);
     const byName = new Map(rows.map((row) => [row.name, row]));
     const tools = new Map(current.tools);
     let changed = false;
     for (const name of names) {
+      if (written.has(name)) continue;
       const row = byName.get(name);
       const existing = current.tools.get(name);
       if (!row) {
@@ -134,6 +145,30 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     if (changed) this.swap(current.server, tools);
   }
 
+  /**
+   * Names of a server written by this process (applyTool/removeTool) since
+   * `seq`. A read that started before such a write may return the older row:
+   * it must not overwrite the newer one (the write's own change comes through
+   * the feed afterwards and is read then).
+   */
+  private writtenSince(serverId: string, seq: number): Set<string> {
+    const names = new Set<string>();
+    if (this.writeSeq === seq) return names;
+    for (const [key, at] of this.lastWrite) {
+      if (at > seq && key.startsWith(serverId + '\0')) names.add(key.slice(serverId.length + 1));
+    }
+    return names;
+  }
+
+  private noteWrite(serverId: string, name: string): void {
+    this.lastWrite.set(serverId + '\0' + name, ++this.writeSeq);
+    if (this.lastWrite.size > 10_000) {
+      // Only writes newer than a read in flight matter; old ones can go.
+      const cutoff = this.writeSeq - 5_000;
+      for (const [key, at] of this.lastWrite) if (at < cutoff) this.lastWrite.delete(key);
+    }
+  }
+
   /** Apply one written row (REST write path): no re-read of the whole server. */
   applyTool(row: ToolRow): void {
     const current = this.snapshots.get(row.serverId);
@@ -142,6 +177,7 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     // Concurrent writers (and the change feed re-reading our own write) may
     // arrive out of order: never go back to an older version, never swap for nothing.
     if (existing && existing.row.id === row.id && existing.row.version >= row.version) return;
+    this.noteWrite(row.serverId, row.name);
     const tools = new Map(current.tools);
     tools.set(row.name, this.entryFor(row, existing));
     this.swap(current.server, tools);
@@ -203,6 +239,7 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     const current = this.snapshots.get(row.serverId);
     const existing = current?.tools.get(row.name);
     if (!current || !existing || existing.row.id !== row.id) return;
+    this.noteWrite(row.serverId, row.name);
     const tools = new Map(current.tools);
     tools.delete(row.name);
     this.swap(current.server, tools);

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../../errors.ts';
-import { callTool } from '../../registry/call.ts';
+import { callTool, encodeCallResult } from '../../registry/call.ts';
 import {
   draftFromBody,
   parseCreateBody,
@@ -57,7 +57,7 @@ export function toolsRoutes(adminToken: string | undefined) {
     const body = parseOrThrow(CallBody, await readJson(c), 'call request');
     // No client-disconnect signal here: reading c.req.raw builds a full Request per call; the call timeout bounds the work.
     const result = await callTool(c.get('deps'), c.get('serverId'), body.name, body.arguments ?? {});
-    return c.json(result);
+    return c.body(encodeCallResult(result), 200, { 'content-type': 'application/json' });
   });
 
   app.get('/:name', (c) => {
