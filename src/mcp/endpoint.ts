@@ -6,6 +6,7 @@ import { jsonRpcError, PARSE_ERROR, SERVER_ERROR } from './jsonrpc.ts';
 import { createLegacyLeg } from './legacy.ts';
 import { DirectCalls, matchCallRequest } from './direct-call.ts';
 import { matchListRequest, ToolListCache } from './list-cache.ts';
+import type { EncodedResult } from './plain-request.ts';
 import { createMcpServer } from './server.ts';
 import { SessionStore } from './sessions.ts';
 
@@ -18,7 +19,8 @@ import { SessionStore } from './sessions.ts';
  */
 export interface McpEndpoint {
   serverId: string;
-  handle(request: Request): Promise<Response>;
+  /** An EncodedResult is a JSON-RPC result the caller may write without building a Response (see route.ts). */
+  handle(request: Request): Promise<Response | EncodedResult>;
   /** Ends listen streams and sessions, so shutdown does not wait on open SSE connections. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { ServerSnapshot } from '../registry/registry.ts';
-import { isObject, matchPlainRequest, resultResponse } from './plain-request.ts';
+import { EncodedResult, isObject, matchPlainRequest } from './plain-request.ts';
 
 /**
  * Pre-encoded answers to 2026-07-28 `tools/list`. Encoding a 250-tool page
@@ -32,10 +32,10 @@ export class ToolListCache {
   private readonly pages = new WeakMap<ServerSnapshot, Map<string, Buffer>>();
 
   /** The cached answer for this snapshot and cursor, if the SDK has answered it once. */
-  answer(snapshot: ServerSnapshot | undefined, match: ListRequest): Response | undefined {
+  answer(snapshot: ServerSnapshot | undefined, match: ListRequest): EncodedResult | undefined {
     const result = snapshot && this.pages.get(snapshot)?.get(match.cursor);
     if (result === undefined) return undefined;
-    return resultResponse(result, match.id);
+    return new EncodedResult(result, match.id);
   }
 
   /** Keep the result of the SDK's answer for `snapshot` (the one current when the request started). */

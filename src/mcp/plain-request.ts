@@ -45,10 +45,21 @@ const PREFIX = Buffer.from('{"result":');
 const JSONRPC = Buffer.from(',"jsonrpc":"2.0","id":');
 const CLOSE = Buffer.from('}');
 
-/** A JSON-RPC result response in the SDK's member order, so direct and SDK answers are byte-identical. */
+/** A JSON-RPC result in the SDK's member order, so direct and SDK answers are byte-identical. */
+export class EncodedResult {
+  readonly chunks: Buffer[];
+  readonly length: number;
+
+  constructor(result: Buffer, id: string | number) {
+    this.chunks = [PREFIX, result, JSONRPC, Buffer.from(JSON.stringify(id)), CLOSE];
+    this.length = this.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  }
+
+  toResponse(): Response {
+    return new Response(Buffer.concat(this.chunks, this.length), { status: 200, headers: { 'content-type': 'application/json' } });
+  }
+}
+
 export function resultResponse(result: Buffer, id: string | number): Response {
-  return new Response(Buffer.concat([PREFIX, result, JSONRPC, Buffer.from(JSON.stringify(id)), CLOSE]), {
-    status: 200,
-    headers: { 'content-type': 'application/json' },
-  });
+  return new EncodedResult(result, id).toResponse();
 }

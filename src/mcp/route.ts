@@ -1,8 +1,11 @@
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import type { Logger } from '../logger.ts';
 import type { ListenerEnv } from '../http/env.ts';
 import type { McpEndpoint } from './endpoint.ts';
 import { jsonRpcError, SERVER_ERROR } from './jsonrpc.ts';
+import { EncodedResult } from './plain-request.ts';
 
 /**
  * `/mcp` of one listener. Mounted ahead of the app's REST body limit and
@@ -13,7 +16,16 @@ export function mcpRoutes(endpoint: McpEndpoint, logger: Logger): Hono<ListenerE
   const app = new Hono<ListenerEnv>();
   app.all('/', async function mcp(c) {
     try {
-      return await endpoint.handle(c.req.raw);
+      const answer = await endpoint.handle(c.req.raw);
+      if (!(answer instanceof EncodedResult)) return answer;
+      const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+      if (!outgoing) return answer.toResponse();
+      // A cached page goes out as its parts in one writev: no copy of the page per request.
+      outgoing.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
+      outgoing.cork();
+      for (const chunk of answer.chunks) outgoing.write(chunk);
+      outgoing.end();
+      return RESPONSE_ALREADY_SENT;
     } catch (error) {
       logger.error('mcp request failed', { server: endpoint.serverId, method: c.req.method, error: (error as Error)?.message ?? String(error) });
       return jsonRpcError(500, SERVER_ERROR, 'Internal error; see the server log');
