@@ -8,9 +8,9 @@ import { jsonRpcError, SERVER_ERROR } from './jsonrpc.ts';
 import { EncodedResult } from './plain-request.ts';
 
 /**
- * `/mcp` of one listener. Mounted ahead of the app's REST body limit and
- * error envelope: the endpoint bounds its body itself (same
- * TOOLPORT_MAX_BODY_BYTES) and answers every failure as JSON-RPC.
+ * `/mcp` of one listener. The endpoint bounds its body itself (same
+ * TOOLPORT_MAX_BODY_BYTES as REST) and answers every failure as JSON-RPC,
+ * not in the REST error envelope.
  */
 export function mcpRoutes(endpoint: McpEndpoint, logger: Logger): Hono<ListenerEnv> {
   const app = new Hono<ListenerEnv>();

@@ -118,7 +118,7 @@ function withTimeout<T>(run: (abort: LazyAbort) => Promise<T>, timeoutMs: number
 /**
  * The one execution path for REST and MCP: look up in the snapshot (no
  * database round trip) → check arguments against the tool's JSON Schema
- * (compiled once per version) → the handler parses them with its own valibot
+ * (compiled on first use, kept on the entry) → the handler parses them with its own valibot
  * schema → run with a timeout. Throws AppError; the adapters decide how to show it.
  */
 export async function callTool(deps: CallDeps, serverId: string, name: string, args: unknown, options: CallOptions = {}): Promise<CallToolResult> {
