@@ -10,6 +10,8 @@ export const CHANGE_CHANNEL = 'toolport_registry_changes';
 /** A missing id this long is taken for a rolled-back transaction (sequences leave gaps). */
 const GAP_TIMEOUT_MS = 10_000;
 const BATCH = 5_000;
+/** How far below the newest change init() looks for ids still to commit. */
+const INIT_WINDOW = 1_000;
 /** Past this many changed names of one server, re-reading the whole server is cheaper. */
 const FULL_RELOAD_AT = 200;
 
@@ -59,7 +61,27 @@ export class ChangeFeed {
 
   /** Call before the first snapshots load: changes from then on will be applied. */
   async init(): Promise<void> {
-    this.floor = await this.store.latestChangeId();
+    const latest = await this.store.latestChangeId();
+    this.floor = latest;
+    // A transaction of another process may hold a lower id and commit after
+    // a higher one is visible: missing ids just below the newest are gaps to
+    // wait for (the snapshots, loaded after this, already hold the rest).
+    const from = Math.max(0, latest - INIT_WINDOW);
+    const present = new Set(await this.store.changeIdsAfter(from));
+    const now = Date.now();
+    let firstMissing: number | undefined;
+    for (let id = from + 1; id <= latest; id++) {
+      if (present.has(id)) continue;
+      firstMissing ??= id;
+      this.gaps.set(id, now);
+    }
+    if (firstMissing === undefined || present.size === 0) {
+      this.gaps.clear();
+      return;
+    }
+    this.floor = firstMissing - 1;
+    for (const id of present) if (id > this.floor) this.applied.add(id);
+    for (const id of [...this.gaps.keys()]) if (id < firstMissing) this.gaps.delete(id);
   }
 
   async start(): Promise<void> {

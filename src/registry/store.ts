@@ -78,6 +78,11 @@ export class RegistryStore {
     return Number(row?.id ?? 0);
   }
 
+  async changeIdsAfter(id: number): Promise<number[]> {
+    const rows = await this.db.select({ id: registryChanges.id }).from(registryChanges).where(gt(registryChanges.id, id)).orderBy(asc(registryChanges.id));
+    return rows.map((row) => Number(row.id));
+  }
+
   changesAfter(id: number, limit: number): Promise<RegistryChangeRow[]> {
     return this.db.select().from(registryChanges).where(gt(registryChanges.id, id)).orderBy(asc(registryChanges.id)).limit(limit);
   }

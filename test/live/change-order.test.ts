@@ -44,6 +44,33 @@ describe.skipIf(!TEST_DATABASE_URL)('change log edge cases (PostgreSQL)', () => 
     await within(2000, () => listed('committed_last'), 'earlier id applied after its late commit');
   });
 
+  it('a process that starts while a lower change id is still uncommitted still applies it', async () => {
+    const second = await openTestDatabase('postgres');
+    const sql2 = postgres(second.url!, { max: 3, onnotice: () => {} });
+    let other: RunningToolport | undefined;
+    try {
+      const seeding = await startTestToolport(second); // migrate + seed, then stop: the database is ready
+      await seeding.stop();
+      let commit!: () => void;
+      const held = new Promise<void>((resolve) => (commit = resolve));
+      const slow = sql2.begin(async (tx) => {
+        await insertTool(tx, 'held_at_start');
+        await held;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await insertTool(sql2, 'visible_at_start'); // a higher id, committed first
+      other = await startTestToolport(second, { TOOLPORT_CHANGE_POLL_MS: '200' });
+      expect((await fetch(`${other.urls.utility}/tools/visible_at_start`)).status).toBe(200);
+      commit();
+      await slow;
+      await within(2000, async () => ((await fetch(`${other!.urls.utility}/tools/held_at_start`)).status === 200 ? true : undefined), 'held change applied');
+    } finally {
+      await other?.stop();
+      await sql2.end();
+      await second.dispose();
+    }
+  });
+
   it('prunes change-log rows older than the retention', async () => {
     await sql`insert into registry_changes (table_name, server_id, name, operation, changed_at)
               values ('tools', 'utility', 'ancient', 'UPDATE', now() - interval '48 hours')`;
