@@ -8,15 +8,19 @@ function tooLarge(maxBytes: number): AppError {
 }
 
 /**
- * The body as text, at most `maxBytes`. Read straight from Node's request
- * stream: going through `c.req.raw` makes @hono/node-server build a full
- * fetch Request (and its AbortSignal) per request, a measurable share of a
- * tool call. Falls back to the fetch Request when there is no Node stream.
+ * The body as text, at most `maxBytes`, without building a fetch Request:
+ * touching `c.req.raw.body` (as hono's bodyLimit does) makes
+ * @hono/node-server build a full Request and AbortSignal per request, a
+ * measurable share of a tool call. With a declared length, `text()` takes
+ * node-server's direct read; a chunked body is read from Node's stream and
+ * cut off at the bound.
  */
 async function readText(c: Context<ListenerEnv>, maxBytes: number): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  // Length known and bounded: node-server's own direct read is the cheapest path.
+  if (Number.isFinite(declared)) return c.req.text();
   if (!incoming) {
     const text = await c.req.text();
     if (Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);
