@@ -58,7 +58,13 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       listenerFailures: new Map(),
     };
     manager = new ServerManager(deps);
-    checkSelection(config, await runtime.store.listServers());
+    const rows = await runtime.store.listServers();
+    checkSelection(config, rows);
+    for (const wanted of config.servers ?? []) {
+      if (rows.find((row) => row.id === wanted.id)?.enabled === false) {
+        logger.warn('selected server is disabled: it starts when its row is enabled', { server: wanted.id });
+      }
+    }
     await manager.reconcile('all', true);
     await runtime.feed.start();
 
