@@ -33,16 +33,10 @@ import {
 import * as v from 'valibot';
 import { handlers } from '../../src/handlers/index.ts';
 import type { Providers } from '../../src/providers/index.ts';
+import type { ExportedTool } from '../lib/db.ts';
 
-export interface SdkToolConfig {
-  name: string;
-  title: string | null;
-  description: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema: Record<string, unknown> | null;
-  annotations: Record<string, unknown> | null;
-  handler: string;
-}
+/** The same tool definitions the bench exports from Toolport's database. */
+export type SdkToolConfig = ExportedTool;
 
 export interface SdkServerConfig {
   port: number;

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { callTool, encodeCallResult, resolveTool } from '../registry/call.ts';
+import { callTool, encodeCallResult } from '../registry/call.ts';
 import type { ServerSnapshot } from '../registry/registry.ts';
 import { isObject, matchPlainRequest, resultResponse } from './plain-request.ts';
 import { failureResult, type McpDeps } from './server.ts';
@@ -45,11 +45,6 @@ export class DirectCalls {
   async answer(snapshot: ServerSnapshot | undefined, match: CallRequest): Promise<Response | undefined> {
     const envelope = snapshot && this.envelopes.get(snapshot);
     if (!envelope) return undefined;
-    try {
-      resolveTool(this.deps.registry, this.serverId, match.name);
-    } catch {
-      return undefined; // unknown or unavailable: a protocol error, which the SDK encodes
-    }
     let result: CallToolResult;
     try {
       result = (await callTool(this.deps, this.serverId, match.name, match.args)) as CallToolResult;
@@ -57,6 +52,8 @@ export class DirectCalls {
       try {
         result = failureResult(this.deps, this.serverId, match.name, error);
       } catch {
+        // Unknown or unavailable tool (thrown before any handler ran): a
+        // protocol error, which the SDK path encodes.
         return undefined;
       }
     }

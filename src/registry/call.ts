@@ -48,7 +48,7 @@ export function encodeCallResult(
 const structuredText = new WeakMap<object, string>();
 
 /** The entry a call would run, or the AppError explaining why it cannot. */
-export function resolveTool(registry: Registry, serverId: string, name: string): ToolEntry {
+function resolveTool(registry: Registry, serverId: string, name: string): ToolEntry {
   const entry = registry.snapshot(serverId)?.tools.get(name);
   if (!entry) throw new AppError('not_found', `No tool named "${name}" on server "${serverId}"`);
   if (!entry.available) {

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { json, startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../support/database.ts';
+import { json, useToolport } from '../support/toolport.ts';
 
 const TOKEN = 'test-admin-token-0123456789';
 
 describe.each(backends)('REST security with TOOLPORT_ADMIN_TOKEN (%s)', (backend) => {
-  let db: TestDatabase;
-  let app: RunningToolport;
+  const t = useToolport(backend, { TOOLPORT_ADMIN_TOKEN: TOKEN });
   let utility: string;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(backend);
-    app = await startTestToolport(db, { TOOLPORT_ADMIN_TOKEN: TOKEN });
-    utility = app.urls.utility!;
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await db?.dispose();
+  beforeAll(() => {
+    utility = t.app.urls.utility!;
   });
 
   const register = (headers: Record<string, string>) =>
@@ -32,7 +24,7 @@ describe.each(backends)('REST security with TOOLPORT_ADMIN_TOKEN (%s)', (backend
       const response = await fetch(`${utility}/tools/get_time`, { method, body: JSON.stringify({ description: 'hijacked' }) });
       expect(response.status).toBe(401);
     }
-    const rows = await db.database.query(`select count(*)::int as n from tools where name = 'secured' or description = 'hijacked'`);
+    const rows = await t.db.database.query(`select count(*)::int as n from tools where name = 'secured' or description = 'hijacked'`);
     expect(rows.rows[0]!.n).toBe(0);
   });
 

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { json, startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../support/database.ts';
+import { json, useToolport } from '../support/toolport.ts';
 
 describe.each(backends)('REST reads and calls (%s)', (backend) => {
-  let db: TestDatabase;
-  let app: RunningToolport;
+  const t = useToolport(backend);
   let finance: string;
   let utility: string;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(backend);
-    app = await startTestToolport(db);
-    finance = app.urls.finance!;
-    utility = app.urls.utility!;
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await db?.dispose();
+  beforeAll(() => {
+    finance = t.app.urls.finance!;
+    utility = t.app.urls.utility!;
   });
 
   describe('happy', () => {

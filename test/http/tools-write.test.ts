@@ -1,25 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { json, startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../support/database.ts';
+import { json, useToolport } from '../support/toolport.ts';
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${url}/tools`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 describe.each(backends)('REST registry writes (%s)', (backend) => {
-  let db: TestDatabase;
-  let app: RunningToolport;
+  const t = useToolport(backend);
   let finance: string;
   let utility: string;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(backend);
-    app = await startTestToolport(db);
-    finance = app.urls.finance!;
-    utility = app.urls.utility!;
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await db?.dispose();
+  beforeAll(() => {
+    finance = t.app.urls.finance!;
+    utility = t.app.urls.utility!;
   });
 
   it('registers a tool from the plain parameters body and calls it at once, on that port only', async () => {
@@ -120,7 +112,7 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     const call = await fetch(`${finance}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'fx_rate', arguments: { pair: 'EURUSD' } }) });
     expect(call.status).toBe(503);
     expect((await json(call)).error).toMatchObject({ code: 'unavailable', reason: expect.stringMatching(/no handler/) });
-    const rows = await db.database.query(`select handler from tools where server_id = 'finance' and name = 'fx_rate'`);
+    const rows = await t.db.database.query(`select handler from tools where server_id = 'finance' and name = 'fx_rate'`);
     expect(rows.rows).toEqual([{ handler: 'fx_rate' }]);
   });
 
@@ -129,7 +121,7 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     const statuses = await Promise.all(Array.from({ length: 50 }, () => post(utility, body).then((r) => r.status)));
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
-    const rows = await db.database.query(`select count(*)::int as n from tools where server_id = 'utility' and name = 'race_tool'`);
+    const rows = await t.db.database.query(`select count(*)::int as n from tools where server_id = 'utility' and name = 'race_tool'`);
     expect(rows.rows[0]!.n).toBe(1);
     const again = await json(await post(utility, body));
     expect(again.error).toMatchObject({ code: 'conflict', details: [{ path: '/name', message: 'already exists' }] });
@@ -186,7 +178,7 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     expect(await json(response)).toMatchObject({ deleted: true, name: 'delete_me' });
     expect((await fetch(`${utility}/tools/delete_me`)).status).toBe(404);
     expect((await fetch(`${utility}/tools/delete_me`, { method: 'DELETE' })).status).toBe(404);
-    const rows = await db.database.query(`select count(*)::int as n from tools where name = 'delete_me'`);
+    const rows = await t.db.database.query(`select count(*)::int as n from tools where name = 'delete_me'`);
     expect(rows.rows[0]!.n).toBe(0);
   });
 });

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useToolport } from '../support/toolport.ts';
 import { MODERN_META, postMcp, postModern } from './support.ts';
 
 const META = MODERN_META;
@@ -8,18 +7,10 @@ const call = (url: string, id: number, name: string, args: unknown) =>
   postModern(url, 'tools/call', id, { name, arguments: args, _meta: META }, name);
 
 describe('direct answers to plain 2026-07-28 tools/call', () => {
-  let db: TestDatabase;
-  let app: RunningToolport;
+  const t = useToolport('pglite');
   let utility: string;
-
-  beforeAll(async () => {
-    db = await openTestDatabase('pglite');
-    app = await startTestToolport(db);
-    utility = app.urls.utility!;
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await db?.dispose();
+  beforeAll(() => {
+    utility = t.app.urls.utility!;
   });
 
   it('an isError result is byte-identical whether the SDK or Toolport answers it', async () => {

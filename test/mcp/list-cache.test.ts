@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useToolport } from '../support/toolport.ts';
 import { MODERN_META, postModern, registerTool } from './support.ts';
 
 const META = MODERN_META;
 const list = (url: string, id: number | string, params: Record<string, unknown> = { _meta: META }) => postModern(url, 'tools/list', id, params);
 
 describe('pre-encoded tools/list answers (2026-07-28)', () => {
-  let db: TestDatabase;
-  let app: RunningToolport;
+  const t = useToolport('pglite');
   let utility: string;
-
-  beforeAll(async () => {
-    db = await openTestDatabase('pglite');
-    app = await startTestToolport(db);
-    utility = app.urls.utility!;
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await db?.dispose();
+  beforeAll(() => {
+    utility = t.app.urls.utility!;
   });
 
   it('answers repeated requests with the bytes the SDK produced, each with its own id', async () => {

@@ -1,7 +1,8 @@
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { startToolport, type StartOptions, type Toolport } from '../../src/toolport.ts';
-import type { TestDatabase } from './database.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { openTestDatabase, type Backend, type TestDatabase } from './database.ts';
 
 export interface RunningToolport {
   toolport: Toolport;
@@ -38,4 +39,22 @@ export async function json(response: Response): Promise<any> {
   } catch {
     throw new Error(`expected JSON, got ${response.status}: ${text.slice(0, 200)}`);
   }
+}
+
+/**
+ * A migrated test database and a running Toolport for the enclosing
+ * `describe`, opened once before its tests and closed after them. Read
+ * `t.db` and `t.app` inside tests and hooks (they are set by then).
+ */
+export function useToolport(backend: Backend, env: Record<string, string> = {}, options: StartOptions = {}) {
+  const t = {} as { db: TestDatabase; app: RunningToolport };
+  beforeAll(async () => {
+    t.db = await openTestDatabase(backend);
+    t.app = await startTestToolport(t.db, env, options);
+  });
+  afterAll(async () => {
+    await t.app?.stop();
+    await t.db?.dispose();
+  });
+  return t;
 }
