@@ -109,6 +109,8 @@ export const registryChanges = pgTable('registry_changes', {
   serverId: text('server_id').notNull(),
   name: text('name'),
   operation: text('operation').notNull(),
+  /** Who made the change: the write service's actor (`admin-token`, `local`, `seed` …), or `sql:<role>` for an edit made directly in SQL. */
+  actor: text('actor'),
   changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -100,7 +100,7 @@ export async function createPgliteDatabase(): Promise<BenchDatabase> {
 
 /** `toolport seed` (migrate + built-in servers, tools, sample data), run as a user runs it. */
 export function seedWithCli(database: BenchDatabase, cwd: string): void {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'seed'], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', 'seed'], {
     cwd,
     env: { ...process.env, ...database.env, TOOLPORT_LOG_LEVEL: 'warn' },
     encoding: 'utf8',

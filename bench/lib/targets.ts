@@ -48,8 +48,8 @@ export interface ToolportOptions {
 }
 
 /**
- * Start Toolport the way `npm start` does (`tsx src/cli.ts serve`) minus the
- * npm and tsx launcher processes: `node --import tsx src/cli.ts serve`, so
+ * Start Toolport the way `npm start` does (`tsx src/main/cli.ts serve`) minus the
+ * npm and tsx launcher processes: `node --import tsx src/main/cli.ts serve`, so
  * the pid we watch (RSS, --cpu-prof) is the server itself.
  */
 export async function startToolport(database: BenchDatabase, options: ToolportOptions): Promise<RunningToolport> {
@@ -69,7 +69,7 @@ export async function startToolport(database: BenchDatabase, options: ToolportOp
   let died: string | undefined;
   const launch = async () => {
     const started = performance.now();
-    const spawned = spawnNode('toolport', [...profArgs, '--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: options.cwd, env, cpu: SERVER_CPU });
+    const spawned = spawnNode('toolport', [...profArgs, '--import', 'tsx', 'src/main/cli.ts', 'serve'], { cwd: options.cwd, env, cpu: SERVER_CPU });
     try {
       await waitHealthy(spawned, Object.values(urls));
     } catch (error) {

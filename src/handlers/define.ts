@@ -1,16 +1,23 @@
-import * as v from 'valibot';
 import { toJsonSchema } from '@valibot/to-json-schema';
+import type * as v from 'valibot';
 import type { Providers } from '../providers/index.ts';
+import type { ToolResult } from './result.ts';
+
+export type JsonObject = Record<string, unknown>;
 
 /** What a handler receives besides its parsed input. */
-export interface HandlerContext {
+export interface HandlerContext<C = JsonObject> {
   /** The server (port) the tool belongs to. */
   serverId: string;
   /** The tool being called (several tools may share one handler). */
   toolName: string;
-  /** The tool row's `handler_config` (free-form JSON, validated by the handler if it uses it). */
-  config: Record<string, unknown>;
-  /** Aborted when the call times out or the server shuts down. */
+  /**
+   * The tool row's `handler_config`: parsed by the handler's `config` schema
+   * when it declares one (checked on every write and when the row is loaded),
+   * the stored JSON object otherwise.
+   */
+  config: C;
+  /** Aborted when the call times out, the client goes away or the server shuts down. */
   signal: AbortSignal;
   /** Data sources for handlers that need outside data (chosen by configuration at start). */
   providers: Providers;
@@ -29,9 +36,10 @@ export class ToolInputError extends Error {
   }
 }
 
-export type JsonObject = Record<string, unknown>;
+/** A JSON object (text block + structuredContent) or a full CallToolResult made with toolResult(). */
+export type HandlerResult = JsonObject | ToolResult;
 
-export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchema | undefined> {
+export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchema | undefined, C extends v.GenericSchema | undefined> {
   /** The handler key stored in `tools.handler`. */
   name: string;
   /** Default description for a tool bound to this handler. */
@@ -42,9 +50,14 @@ export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchem
   input: I;
   /** Optional output schema: results then also travel as `structuredContent` with a declared schema. */
   output?: O;
+  /** Optional schema of the tool row's `handler_config`; a row whose config does not parse is unavailable. */
+  config?: C;
   /** Default MCP annotations (readOnlyHint, openWorldHint …). */
   annotations?: JsonObject;
-  run(input: v.InferOutput<I>, ctx: HandlerContext): Promise<JsonObject> | JsonObject;
+  run(
+    input: v.InferOutput<I>,
+    ctx: HandlerContext<C extends v.GenericSchema ? v.InferOutput<C> : JsonObject>,
+  ): Promise<HandlerResult> | HandlerResult;
 }
 
 export interface Handler {
@@ -55,8 +68,12 @@ export interface Handler {
   /** JSON Schema (2020-12) derived from `input`: a tool's default `input_schema`. */
   inputSchema: JsonObject;
   outputSchema: JsonObject | undefined;
+  /** valibot schema of `handler_config`, when the handler reads its config. */
+  config: v.GenericSchema | undefined;
+  /** JSON Schema of `handler_config` (for clients building forms), when declared. */
+  configSchema: JsonObject | undefined;
   annotations: JsonObject;
-  run(input: unknown, ctx: HandlerContext): Promise<JsonObject>;
+  run(input: unknown, ctx: HandlerContext<unknown>): Promise<HandlerResult>;
 }
 
 function jsonSchemaOf(schema: v.GenericSchema): JsonObject {
@@ -64,8 +81,8 @@ function jsonSchemaOf(schema: v.GenericSchema): JsonObject {
   return rest;
 }
 
-export function defineHandler<I extends v.GenericSchema, O extends v.GenericSchema | undefined = undefined>(
-  spec: HandlerSpec<I, O>,
+export function defineHandler<I extends v.GenericSchema, O extends v.GenericSchema | undefined = undefined, C extends v.GenericSchema | undefined = undefined>(
+  spec: HandlerSpec<I, O, C>,
 ): Handler {
   return {
     name: spec.name,
@@ -74,7 +91,9 @@ export function defineHandler<I extends v.GenericSchema, O extends v.GenericSche
     input: spec.input,
     inputSchema: jsonSchemaOf(spec.input),
     outputSchema: spec.output ? jsonSchemaOf(spec.output) : undefined,
+    config: spec.config,
+    configSchema: spec.config ? jsonSchemaOf(spec.config) : undefined,
     annotations: spec.annotations ?? {},
-    run: async (input, ctx) => spec.run(input as v.InferOutput<I>, ctx),
+    run: async (input, ctx) => spec.run(input as v.InferOutput<I>, ctx as never),
   };
 }

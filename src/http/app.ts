@@ -1,47 +1,59 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { AppDeps } from '../deps.ts';
-import { AppError, errorBody, type ErrorCode } from '../errors.ts';
-import type { ListenerEnv } from './env.ts';
-import { createMcpEndpoint } from '../mcp/endpoint.ts';
-import { mcpRoutes } from '../mcp/route.ts';
 import { isDatabaseUnavailable } from '../db/health.ts';
-import { healthRoutes, readyRoutes } from './routes/health.ts';
+import type { ToolCaller } from '../registry/call.ts';
+import type { ToolCatalog } from '../registry/catalog.ts';
+import type { ToolWrites } from '../registry/tool-writes.ts';
+import { AppError, type ErrorCode, errorBody } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { RestEnv } from './env.ts';
+import { adminAuth } from './middleware/admin-auth.ts';
+import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
 import { infoRoutes } from './routes/info.ts';
 import { toolsRoutes } from './routes/tools.ts';
+import type { StatusView } from '../observability/process-status.ts';
+
+export interface RestAppDeps {
+  /** The name errors carry as `server`. */
+  server: string;
+  catalog: ToolCatalog;
+  caller: ToolCaller;
+  writes: ToolWrites;
+  adminToken: string | undefined;
+  maxBodyBytes: number;
+  status: () => StatusView;
+  /** Marks the database unreachable when a request fails for that reason. */
+  databaseFailed: (error: string) => void;
+  database: DatabaseProbe;
+  version: string;
+  port: () => number | null;
+  logger: Logger;
+}
 
 function fromHttpException(error: HTTPException): AppError {
   const byStatus: Record<number, ErrorCode> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 413: 'payload_too_large' };
   return new AppError(byStatus[error.status] ?? 'internal', error.message || 'Request failed');
 }
 
-export interface ListenerApp {
-  app: Hono<ListenerEnv>;
-  /** Ends the app's long-lived MCP streams and sessions, so a listener can drain without waiting on them. */
-  close(): Promise<void>;
-}
-
-/** One Hono app per listener (server id); every error leaves in the one envelope. */
-export function createApp(deps: AppDeps, serverId: string): ListenerApp {
-  const app = new Hono<ListenerEnv>();
-  const mcp = createMcpEndpoint(deps, serverId);
-
-  app.use('*', async function bindDeps(c, next) {
-    c.set('deps', deps);
-    c.set('serverId', serverId);
-    await next();
-  });
-  // /mcp bounds its body itself and answers in JSON-RPC, not in the REST envelope.
-  app.route('/mcp', mcpRoutes(mcp, deps.logger));
+/** The REST routes of one listener; every error leaves in the one envelope. */
+export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
+  const { server, catalog, logger } = deps;
+  const app = new Hono<RestEnv>();
   // REST bodies are bounded where they are read (readJson), without building a fetch Request.
-  app.route('/health', healthRoutes());
-  app.route('/ready', readyRoutes());
-  app.route('/info', infoRoutes());
-  app.route('/tools', toolsRoutes(deps.config.adminToken));
+  app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database }));
+  app.route('/ready', readyRoutes({ server, database: deps.database }));
+  app.route(
+    '/info',
+    infoRoutes({ catalog, version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }),
+  );
+  app.route(
+    '/tools',
+    toolsRoutes({ catalog, caller: deps.caller, writes: deps.writes, auth: adminAuth(deps.adminToken), maxBodyBytes: deps.maxBodyBytes }),
+  );
 
   app.notFound((c) => {
     const error = new AppError('not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`);
-    return c.json(errorBody(error, serverId), 404);
+    return c.json(errorBody(error, server), 404);
   });
 
   app.onError((thrown, c) => {
@@ -49,14 +61,14 @@ export function createApp(deps: AppDeps, serverId: string): ListenerApp {
     if (thrown instanceof AppError) error = thrown;
     else if (thrown instanceof HTTPException) error = fromHttpException(thrown);
     else if (isDatabaseUnavailable(thrown)) {
-      deps.health.report(false, thrown.message);
+      deps.databaseFailed(thrown.message);
       error = new AppError('unavailable', `The database is unreachable (${thrown.message}); registry writes fail until it returns, calls are still served`);
     } else {
-      deps.logger.error('unhandled error', { server: serverId, method: c.req.method, path: c.req.path, error: thrown.message });
+      logger.error('unhandled error', { server, method: c.req.method, path: c.req.path, error: thrown.message });
       error = new AppError('internal', 'Internal error; see the server log');
     }
-    return c.json(errorBody(error, serverId), error.status as 400);
+    return c.json(errorBody(error, server), error.status as 400);
   });
 
-  return { app, close: () => mcp.close() };
+  return app;
 }

@@ -1,56 +1,53 @@
-import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
-import { AppError } from '../errors.ts';
-import type { ListenerEnv } from './env.ts';
-
-function tooLarge(maxBytes: number): AppError {
-  return new AppError('payload_too_large', `The request body is larger than ${maxBytes} bytes (TOOLPORT_MAX_BODY_BYTES)`);
-}
-
-/**
- * The body as text, at most `maxBytes`, without building a fetch Request:
- * touching `c.req.raw.body` (as hono's bodyLimit does) makes
- * @hono/node-server build a full Request and AbortSignal per request, a
- * measurable share of a tool call. With a declared length, `text()` takes
- * node-server's direct read; a chunked body is read from Node's stream and
- * cut off at the bound.
- */
-async function readText(c: Context<ListenerEnv>, maxBytes: number): Promise<string> {
-  const declared = Number(c.req.header('content-length') ?? NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-  // Length known and bounded: node-server's own direct read is the cheapest path.
-  if (Number.isFinite(declared)) return c.req.text();
-  if (!incoming) {
-    const text = await c.req.text();
-    if (Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);
-    return text;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      c.header('connection', 'close'); // the rest of the body is not read
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
+import { AppError } from '../shared/errors.ts';
+import { readBoundedText, tooLargeMessage } from '../shared/http-body.ts';
+import type { RestEnv } from './env.ts';
 
 /**
  * Read a JSON body whatever the Content-Type says (curl -d sends
- * form-encoding by default), with a clear error for empty, oversized or malformed JSON.
+ * form-encoding by default), with a clear error for empty, oversized or
+ * malformed JSON. The body is read without building a fetch Request:
+ * touching `c.req.raw.body` makes @hono/node-server build a full Request and
+ * AbortSignal per request, a measurable share of a tool call.
  */
-export async function readJson(c: Context<ListenerEnv>): Promise<unknown> {
-  const text = await readText(c, c.get('deps').config.maxBodyBytes);
-  if (text.trim() === '') throw new AppError('bad_request', 'The request body is empty: send a JSON object');
+export async function readJson(c: Context<RestEnv>, maxBytes: number): Promise<unknown> {
+  const incoming = c.env?.incoming;
+  const read = await readBoundedText(
+    {
+      contentLength: c.req.header('content-length'),
+      readDirect: () => c.req.text(),
+      stream: () => (incoming as AsyncIterable<Uint8Array> | undefined) ?? c.req.raw.body,
+    },
+    maxBytes,
+  );
+  if (read.tooLarge) {
+    c.header('connection', 'close'); // the rest of the body is not read
+    throw new AppError('payload_too_large', tooLargeMessage(maxBytes));
+  }
+  if (read.text.trim() === '') throw new AppError('bad_request', 'The request body is empty: send a JSON object');
   try {
-    return JSON.parse(text);
+    return JSON.parse(read.text);
   } catch (error) {
     throw new AppError('bad_request', `Malformed JSON body: ${(error as Error).message}`, {
       details: [{ path: '/', message: 'not valid JSON' }],
     });
   }
+}
+
+/**
+ * The client's disconnect as an abort signal, built only when a handler asks
+ * for it (see CallOptions.signal): the response closing before it finished
+ * means the client went away.
+ */
+export function disconnectSignal(c: Context<RestEnv>): () => AbortSignal {
+  return () => {
+    const controller = new AbortController();
+    const outgoing = c.env?.outgoing;
+    if (outgoing && !outgoing.writableFinished) {
+      outgoing.once('close', () => {
+        if (!outgoing.writableFinished) controller.abort(new Error('the client disconnected'));
+      });
+    }
+    return controller.signal;
+  };
 }

@@ -1,9 +1,10 @@
-import type { AppDeps } from '../deps.ts';
+import type { HttpBindings } from '@hono/node-server';
 
-/** Typed context variables of a listener's Hono app. */
-export interface ListenerEnv {
+/** Typed context of a listener's REST app: Node's request/response, and who the caller is once authenticated. */
+export interface RestEnv {
+  Bindings: Partial<HttpBindings>;
   Variables: {
-    deps: AppDeps;
-    serverId: string;
+    /** Recorded with every write: `admin-token`, or `local` for an unauthenticated loopback caller. */
+    actor: string;
   };
 }

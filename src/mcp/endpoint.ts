@@ -1,61 +1,68 @@
-import { createMcpHandler, InMemoryServerEventBus, isJsonContentType, isLegacyRequest, readRequestBody } from '@modelcontextprotocol/server';
-import type { AppDeps } from '../deps.ts';
+import { createMcpHandler, InMemoryServerEventBus, isJsonContentType, isLegacyRequest } from '@modelcontextprotocol/server';
+import { readBoundedText, tooLargeMessage } from '../shared/http-body.ts';
 import { onToolsChanged } from './events.ts';
+import { createFastPath, type EncodedResult } from './fast-path/index.ts';
 import { createGuard } from './guard.ts';
 import { jsonRpcError, PARSE_ERROR, SERVER_ERROR } from './jsonrpc.ts';
 import { createLegacyLeg } from './legacy.ts';
-import { DirectCalls, matchCallRequest } from './direct-call.ts';
-import { matchListRequest, ToolListCache } from './list-cache.ts';
-import type { EncodedResult } from './plain-request.ts';
-import { createMcpServer } from './server.ts';
+import { createMcpServer, type McpServerDeps } from './server.ts';
 import { SessionStore } from './sessions.ts';
 
 /**
- * /mcp of one server (port), both protocol eras on one URL:
- * 2026-07-28 requests (`_meta` envelope, server/discover, subscriptions/listen)
- * go to the SDK's createMcpHandler; 2025-era traffic (initialize,
- * Mcp-Session-Id, GET stream, DELETE) to our sessionful leg. Both are fed by
- * the same registry snapshot and the same change events.
+ * /mcp of one catalog, both protocol eras on one URL: 2026-07-28 requests
+ * (`_meta` envelope, server/discover, subscriptions/listen) go to the SDK's
+ * createMcpHandler; 2025-era traffic (initialize, Mcp-Session-Id, GET
+ * stream, DELETE) to our sessionful leg. Both are fed by the same catalog
+ * view and the same change events.
  */
 export interface McpEndpoint {
-  serverId: string;
+  label: string;
   /** An EncodedResult is a JSON-RPC result the caller may write without building a Response (see route.ts). */
   handle(request: Request): Promise<Response | EncodedResult>;
   /** Ends listen streams and sessions, so shutdown does not wait on open SSE connections. */
   close(): Promise<void>;
 }
 
-export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint {
-  const { config, logger } = deps;
-  const guard = createGuard({ bindHost: config.host, allowedOrigins: config.allowedOrigins });
-  const createServer = () => createMcpServer(deps, serverId);
+export interface McpEndpointDeps extends McpServerDeps {
+  /** The address listeners bind to (Host checks) and extra allowed browser origins. */
+  bindHost: string;
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  sessionIdleMs: number;
+  maxSessions: number;
+}
 
-  // One bus per server: bus events carry no scope, so a shared bus would
+export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
+  const { catalog, logger, maxBodyBytes } = deps;
+  const label = catalog.label;
+  const guard = createGuard({ bindHost: deps.bindHost, allowedOrigins: deps.allowedOrigins });
+  const createServer = () => createMcpServer(deps);
+
+  // One bus per catalog: bus events carry no scope, so a shared bus would
   // tell every port about every port's changes.
-  const bus = new InMemoryServerEventBus((error) => logger.warn('mcp listen delivery failed', { server: serverId, error: error.message }));
+  const bus = new InMemoryServerEventBus((error) => logger.warn('mcp listen delivery failed', { catalog: label, error: error.message }));
   const modern = createMcpHandler(createServer, {
     legacy: 'reject',
     bus,
-    maxSubscriptions: config.mcpMaxSessions,
-    maxRequestBodySize: config.maxBodyBytes,
+    maxSubscriptions: deps.maxSessions,
+    maxRequestBodySize: maxBodyBytes,
     // Rejections of malformed client requests are reported here too: not worth more than debug.
-    onerror: (error) => logger.debug('mcp request error', { server: serverId, error: error.message }),
+    onerror: (error) => logger.debug('mcp request error', { catalog: label, error: error.message }),
   });
 
-  const sessions = new SessionStore({ serverId, idleMs: config.mcpSessionIdleMs, maxSessions: config.mcpMaxSessions, logger });
+  const sessions = new SessionStore({ label, idleMs: deps.sessionIdleMs, maxSessions: deps.maxSessions, logger });
   const serveLegacy = createLegacyLeg({
-    serverId,
+    label,
     sessions,
     createServer,
-    idleMs: config.mcpSessionIdleMs,
-    maxSessions: config.mcpMaxSessions,
-    maxBodyBytes: config.maxBodyBytes,
+    idleMs: deps.sessionIdleMs,
+    maxSessions: deps.maxSessions,
+    maxBodyBytes,
   });
 
-  const lists = new ToolListCache();
-  const calls = new DirectCalls(deps, serverId);
+  const fastPath = createFastPath(deps);
 
-  const stopFeed = onToolsChanged(deps.registry, serverId, () => {
+  const stopFeed = onToolsChanged(catalog, () => {
     modern.notify.toolsChanged();
     sessions.notifyToolsChanged();
   });
@@ -66,22 +73,17 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
     if (!isJsonContentType(request.headers.get('content-type'))) {
       return jsonRpcError(415, SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
     }
-    const tooLarge = () => jsonRpcError(413, SERVER_ERROR, `The request body is larger than ${config.maxBodyBytes} bytes (TOOLPORT_MAX_BODY_BYTES)`);
-    const declared = Number(request.headers.get('content-length') ?? NaN);
-    let text: string;
-    if (Number.isFinite(declared)) {
-      // Length known and bounded: request.text() takes @hono/node-server's direct
-      // read instead of building a fetch Request around the body stream.
-      if (declared > config.maxBodyBytes) return tooLarge();
-      text = await request.text();
-    } else {
-      const read = await readRequestBody(request, config.maxBodyBytes); // chunked: bounded while streaming
-      if (read.tooLarge) return tooLarge();
-      text = read.text;
-    }
+    const read = await readBoundedText(
+      {
+        contentLength: request.headers.get('content-length'),
+        readDirect: () => request.text(),
+        stream: () => request.body as AsyncIterable<Uint8Array> | null,
+      },
+      maxBodyBytes,
+    );
+    if (read.tooLarge) return jsonRpcError(413, SERVER_ERROR, tooLargeMessage(maxBodyBytes));
     try {
-      const parsed: unknown = JSON.parse(text);
-      return { parsed };
+      return { parsed: JSON.parse(read.text) as unknown };
     } catch (error) {
       return jsonRpcError(400, PARSE_ERROR, `Parse error: the body is not valid JSON (${(error as Error).message})`);
     }
@@ -89,7 +91,7 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
 
   let closed = false;
   return {
-    serverId,
+    label,
     async handle(request) {
       const rejected = guard.check(request);
       if (rejected) return rejected;
@@ -97,16 +99,8 @@ export function createMcpEndpoint(deps: AppDeps, serverId: string): McpEndpoint 
       const body = await readBody(request);
       if (body instanceof Response) return body;
       // Plain 2026-07-28 requests are modern by their headers and envelope: answer them before classifying.
-      const list = matchListRequest(request, body.parsed);
-      if (list) {
-        const snapshot = deps.registry.snapshot(serverId);
-        return lists.answer(snapshot, list) ?? lists.learn(snapshot, list, await modern.fetch(request, { parsedBody: body.parsed }));
-      }
-      const call = matchCallRequest(request, body.parsed);
-      if (call) {
-        const snapshot = deps.registry.snapshot(serverId);
-        return (await calls.answer(snapshot, call)) ?? calls.learn(snapshot, call, await modern.fetch(request, { parsedBody: body.parsed }));
-      }
+      const fast = fastPath.answer(request, body.parsed, () => modern.fetch(request, { parsedBody: body.parsed }));
+      if (fast) return fast;
       if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed);
       return modern.fetch(request, { parsedBody: body.parsed });
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Server as SdkServer } from '@modelcontextprotocol/server';
 import { jsonRpcError, requestIdOf, SERVER_ERROR, SESSION_NOT_FOUND } from './jsonrpc.ts';
 import type { SessionStore } from './sessions.ts';
 
@@ -10,9 +10,10 @@ import type { SessionStore } from './sessions.ts';
  * JSON-mode stateful path, which leaks an entry per POST (SDK issue #2559).
  */
 export interface LegacyLegOptions {
-  serverId: string;
+  /** `server "finance"`, for messages. */
+  label: string;
   sessions: SessionStore;
-  createServer: () => Server;
+  createServer: () => SdkServer;
   idleMs: number;
   maxSessions: number;
   maxBodyBytes: number;
@@ -23,14 +24,14 @@ function opensSession(body: unknown): boolean {
 }
 
 export function createLegacyLeg(options: LegacyLegOptions) {
-  const { sessions, serverId } = options;
+  const { sessions, label } = options;
 
   async function open(request: Request, parsedBody: unknown): Promise<Response> {
     if (!sessions.hasRoom()) {
       return jsonRpcError(
         503,
         SERVER_ERROR,
-        `Too many open MCP sessions on server "${serverId}" (TOOLPORT_MCP_MAX_SESSIONS=${options.maxSessions}). ` +
+        `Too many open MCP sessions on ${label} (TOOLPORT_MCP_MAX_SESSIONS=${options.maxSessions}). ` +
           `End unused sessions with DELETE /mcp (header Mcp-Session-Id), wait for idle ones to expire ` +
           `(TOOLPORT_MCP_SESSION_IDLE_MS=${options.idleMs}), or raise the limit.`,
         { id: requestIdOf(parsedBody), headers: { 'retry-after': String(Math.ceil(Math.min(options.idleMs, 60_000) / 1000)) } },

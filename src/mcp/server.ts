@@ -1,46 +1,54 @@
-import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult } from '@modelcontextprotocol/server';
-import type { AppDeps } from '../deps.ts';
-import { isAppError, type AppError } from '../errors.ts';
-import { callTool } from '../registry/call.ts';
+import { ProtocolError, ProtocolErrorCode, type CallToolResult, Server as SdkServer } from '@modelcontextprotocol/server';
+import { CallResult } from '../registry/call-result.ts';
+import type { ToolCaller } from '../registry/call.ts';
+import type { ToolCatalog } from '../registry/catalog.ts';
+import { type AppError, isAppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 import { listToolsPage } from './tool-list.ts';
 
-/** What the MCP adapters need: the call path plus who we are. */
-export type McpDeps = Pick<AppDeps, 'registry' | 'providers' | 'logger' | 'callTimeoutMs' | 'version'>;
+/** What the MCP adapters need: the catalog, the call path, and who we are. */
+export interface McpServerDeps {
+  catalog: ToolCatalog;
+  caller: ToolCaller;
+  logger: Logger;
+  version: string;
+}
 
 /**
  * A low-level SDK `Server` answering tools/list and tools/call from the
- * registry snapshot. Building one is two handler registrations (~5 µs), not
- * one `registerTool` per tool, so the per-request factory of the modern leg
+ * catalog. Building one is two handler registrations (~5 µs), not one
+ * `registerTool` per tool, so the per-request factory of the modern leg
  * costs the same for 3 tools or 1,000.
  */
-export function createMcpServer(deps: McpDeps, serverId: string): Server {
-  const row = deps.registry.snapshot(serverId)?.server;
-  const server = new Server(
-    { name: `toolport-${serverId}`, title: row?.name ?? serverId, version: deps.version },
+export function createMcpServer(deps: McpServerDeps): SdkServer {
+  const { catalog, caller } = deps;
+  const info = catalog.view()?.info;
+  const sdkServer = new SdkServer(
+    { name: `toolport-${info?.id ?? 'unknown'}`, title: info?.name ?? info?.id ?? 'Toolport', version: deps.version },
     {
       // listChanged: legacy sessions get notifications/tools/list_changed, and
       // the SDK only feeds subscriptions/listen streams when it is declared.
       capabilities: { tools: { listChanged: true } },
-      ...(row?.description ? { instructions: row.description } : {}),
+      ...(info?.description ? { instructions: info.description } : {}),
     },
   );
 
-  server.setRequestHandler('tools/list', (request) => listToolsPage(deps.registry.snapshot(serverId), request.params?.cursor));
+  sdkServer.setRequestHandler('tools/list', (request) => listToolsPage(catalog.view(), request.params?.cursor));
 
-  server.setRequestHandler('tools/call', async (request, ctx) => {
+  sdkServer.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
-    const outputSchema = deps.registry.snapshot(serverId)?.tools.get(name)?.row.outputSchema ?? undefined;
-    let result: CallToolResult;
+    const outputSchema = catalog.resolve(name)?.row.outputSchema ?? undefined;
+    let result: CallResult;
     try {
-      result = (await callTool(deps, serverId, name, args ?? {}, { signal: ctx.mcpReq.signal })) as CallToolResult;
+      result = await caller.call(catalog, name, args ?? {}, { signal: ctx.mcpReq.signal });
     } catch (error) {
-      result = failureResult(deps, serverId, name, error);
+      result = failureResult(deps.logger, catalog, name, error);
     }
     // The SDK's era codec owns the wire shape of results (e.g. the 2025 `{result: …}` wrap).
-    return server.projectCallToolResult(result, outputSchema as Record<string, unknown> | undefined);
+    return sdkServer.projectCallToolResult(result.value as CallToolResult, outputSchema as Record<string, unknown> | undefined);
   });
 
-  return server;
+  return sdkServer;
 }
 
 /**
@@ -57,18 +65,18 @@ function describe(error: AppError, tool: string): string {
  * timeout) is a tool result with isError, so it is shown to the model; a tool
  * that is not there is a protocol error, as is anything unexpected.
  */
-export function failureResult(deps: McpDeps, serverId: string, tool: string, error: unknown): CallToolResult {
+export function failureResult(logger: Logger, catalog: ToolCatalog, tool: string, error: unknown): CallResult {
   if (isAppError(error)) {
     switch (error.code) {
       case 'bad_request':
       case 'handler_failed':
       case 'timeout':
-        return { content: [{ type: 'text', text: describe(error, tool) }], isError: true };
+        return CallResult.ofError(describe(error, tool));
       case 'not_found':
       case 'unavailable':
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
     }
   }
-  deps.logger.error('mcp tools/call failed', { server: serverId, tool, error: (error as Error)?.message ?? String(error) });
+  logger.error('mcp tools/call failed', { catalog: catalog.label, tool, error: (error as Error)?.message ?? String(error) });
   throw new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error; see the server log');
 }

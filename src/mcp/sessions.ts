@@ -1,5 +1,5 @@
-import type { Server, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
-import type { Logger } from '../logger.ts';
+import type { Server as SdkServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { Logger } from '../shared/logger.ts';
 
 /**
  * 2025-era sessions of one server (port). The SDK keeps a session for as
@@ -10,14 +10,14 @@ import type { Logger } from '../logger.ts';
  */
 export interface LegacySession {
   id: string;
-  server: Server;
+  server: SdkServer;
   transport: WebStandardStreamableHTTPServerTransport;
   lastSeen: number;
   openStreams: number;
 }
 
 export interface SessionStoreOptions {
-  serverId: string;
+  label: string;
   idleMs: number;
   maxSessions: number;
   logger: Logger;
@@ -54,9 +54,9 @@ export class SessionStore {
     };
   }
 
-  add(id: string, server: Server, transport: WebStandardStreamableHTTPServerTransport): void {
+  add(id: string, server: SdkServer, transport: WebStandardStreamableHTTPServerTransport): void {
     this.sessions.set(id, { id, server, transport, lastSeen: Date.now(), openStreams: 0 });
-    this.options.logger.debug('mcp session opened', { server: this.options.serverId, session: id, sessions: this.sessions.size });
+    this.options.logger.debug('mcp session opened', { server: this.options.label, session: id, sessions: this.sessions.size });
   }
 
   get(id: string): LegacySession | undefined {
@@ -70,7 +70,7 @@ export class SessionStore {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
-    this.options.logger.debug('mcp session closed', { server: this.options.serverId, session: id, why });
+    this.options.logger.debug('mcp session closed', { server: this.options.label, session: id, why });
     session.server.close().catch(() => {});
   }
 
@@ -111,7 +111,7 @@ export class SessionStore {
   notifyToolsChanged(): void {
     for (const session of this.sessions.values()) {
       session.server.sendToolListChanged().catch((error: Error) => {
-        this.options.logger.debug('mcp list_changed not delivered', { server: this.options.serverId, session: session.id, error: error.message });
+        this.options.logger.debug('mcp list_changed not delivered', { server: this.options.label, session: session.id, error: error.message });
       });
     }
   }

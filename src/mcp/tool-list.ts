@@ -1,9 +1,9 @@
 import { ProtocolError, ProtocolErrorCode, type Tool } from '@modelcontextprotocol/server';
-import type { ServerSnapshot, ToolEntry } from '../registry/registry.ts';
+import type { CatalogView, ToolEntry } from '../registry/snapshot.ts';
 
 /**
- * tools/list straight from the registry snapshot. The MCP shape of every
- * available tool is built once per snapshot (a snapshot is replaced, never
+ * tools/list straight from the registry view. The MCP shape of every
+ * available tool is built once per view (a view is replaced, never
  * changed, so it is its own cache key) and frozen, so a request costs a
  * slice, not O(tools) object building; the SDK only reads these objects.
  */
@@ -16,7 +16,7 @@ interface ToolListCache {
   names: readonly string[];
 }
 
-const cache = new WeakMap<ServerSnapshot, ToolListCache>();
+const cache = new WeakMap<CatalogView, ToolListCache>();
 
 function isEmptyObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
@@ -33,7 +33,7 @@ function deepFreeze<T>(value: T): T {
 /** The MCP Tool for a registry entry; columns that are unset are left out, not sent as null. */
 export function toMcpTool(entry: ToolEntry): Tool {
   const row = entry.row;
-  const tool: Record<string, unknown> = { name: row.name };
+  const tool: Record<string, unknown> = { name: entry.name };
   if (row.title) tool.title = row.title;
   tool.description = row.description;
   // structuredClone: the row stays the registry's; the frozen copy is ours
@@ -43,12 +43,12 @@ export function toMcpTool(entry: ToolEntry): Tool {
   return deepFreeze(tool) as Tool;
 }
 
-function toolsOf(snapshot: ServerSnapshot): ToolListCache {
-  let cached = cache.get(snapshot);
+function toolsOf(view: CatalogView): ToolListCache {
+  let cached = cache.get(view);
   if (!cached) {
-    const tools = snapshot.available.map(toMcpTool);
+    const tools = view.available.map(toMcpTool);
     cached = { tools, names: tools.map((tool) => tool.name) };
-    cache.set(snapshot, cached);
+    cache.set(view, cached);
   }
   return cached;
 }
@@ -83,12 +83,12 @@ function firstAfter(names: readonly string[], name: string): number {
 }
 
 export function listToolsPage(
-  snapshot: ServerSnapshot | undefined,
+  view: CatalogView | undefined,
   cursor: string | undefined,
   pageSize = TOOLS_PAGE_SIZE,
 ): { tools: Tool[]; nextCursor?: string } {
-  if (!snapshot) return { tools: [] };
-  const { tools, names } = toolsOf(snapshot);
+  if (!view) return { tools: [] };
+  const { tools, names } = toolsOf(view);
   const start = cursor === undefined ? 0 : firstAfter(names, decodeCursor(cursor));
   const end = Math.min(start + pageSize, tools.length);
   const page = tools.slice(start, end);

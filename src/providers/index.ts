@@ -1,4 +1,4 @@
-import type { ProvidersConfig } from '../config.ts';
+import type { ProvidersConfig } from '../shared/config.ts';
 import type { Db } from '../db/client.ts';
 import { createAlphaVantageNewsProvider, createAlphaVantageStockProvider, type AlphaVantageOptions } from './alphavantage.ts';
 import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './http.ts';

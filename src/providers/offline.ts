@@ -1,5 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../../drizzle/schema.ts';
+import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
 import type {
   NewsProvider,

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import * as v from 'valibot';
-import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../../drizzle/schema.ts';
+import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
-import { issuesToDetails } from '../validation.ts';
+import { issuesToDetails } from '../shared/validation.ts';
 
 /**
  * The offline data behind the stock, news and weather providers: a labelled

@@ -1,6 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { AjvJsonSchemaValidator, addFormats } from '@modelcontextprotocol/server/validators/ajv';
-import { AppError, type FieldIssue } from '../errors.ts';
+import { AppError, type FieldIssue } from '../shared/errors.ts';
 
 /**
  * Arguments of registry tools are checked against their stored JSON Schema
@@ -131,3 +131,52 @@ export class ValidatorCache {
 
 /** One cache per process: the ajv engine is one per process too. */
 export const validators = new ValidatorCache();
+
+/**
+ * The per-tool memo, owned here rather than on the registry's entries (which
+ * are published in immutable snapshots): a row object → its compiled
+ * validator, and the rows whose input schema is known to compile. Rows are
+ * replaced, never changed (a re-read at the same version keeps the old row
+ * object), so the memo lives exactly as long as the definition it belongs to.
+ */
+const inputMemo = new WeakMap<object, ArgumentsValidator>();
+const outputMemo = new WeakMap<object, ArgumentsValidator>();
+const checkedRows = new WeakSet<object>();
+
+interface SchemaRow {
+  inputSchema: unknown;
+  outputSchema: unknown;
+}
+
+/** The row's argument validator, compiled (or shared from an identical schema) on first use; throws a bad_request AppError when it does not compile. */
+export function inputValidatorOf(row: SchemaRow): ArgumentsValidator {
+  let validator = inputMemo.get(row);
+  if (!validator) {
+    validator = validators.get(row.inputSchema as Record<string, unknown>, '/input_schema');
+    inputMemo.set(row, validator);
+    checkedRows.add(row);
+  }
+  return validator;
+}
+
+/** The row's output-schema validator (undefined without an output schema). */
+export function outputValidatorOf(row: SchemaRow): ArgumentsValidator | undefined {
+  if (!row.outputSchema) return undefined;
+  let validator = outputMemo.get(row);
+  if (!validator) {
+    validator = validators.get(row.outputSchema as Record<string, unknown>, '/output_schema');
+    outputMemo.set(row, validator);
+  }
+  return validator;
+}
+
+/** Compile once to learn whether the input schema is usable, without keeping the validator on the row (memory stays bounded by the cache). */
+export function checkInputSchema(row: SchemaRow): void {
+  if (checkedRows.has(row)) return;
+  validators.get(row.inputSchema as Record<string, unknown>, '/input_schema');
+  checkedRows.add(row);
+}
+
+export function isInputSchemaChecked(row: SchemaRow): boolean {
+  return checkedRows.has(row);
+}

@@ -1,20 +1,18 @@
 import * as v from 'valibot';
-import { AppError, isAppError } from '../errors.ts';
-import { ToolInputError, type JsonObject } from '../handlers/define.ts';
+import { type HandlerResult, type JsonObject, ToolInputError } from '../handlers/define.ts';
+import { CallToolResultSchema, isToolResult } from '../handlers/result.ts';
 import type { Providers } from '../providers/index.ts';
-import type { Logger } from '../logger.ts';
-import { issuesToDetails } from '../validation.ts';
-import { onDeadline } from './deadlines.ts';
-import type { Registry, ToolEntry } from './registry.ts';
+import { AppError, isAppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { issuesToDetails } from '../shared/validation.ts';
+import { outputValidatorOf } from './arguments.ts';
+import { CallResult } from './call-result.ts';
+import type { ToolCatalog } from './catalog.ts';
+import { withDeadline } from './deadline-abort.ts';
+import type { Registry } from './registry.ts';
+import type { AvailableTool } from './snapshot.ts';
 
-/** MCP's CallToolResult, which REST returns too. */
-export interface CallToolResult {
-  content: { type: 'text'; text: string }[];
-  structuredContent?: JsonObject;
-  isError: boolean;
-}
-
-export interface CallDeps {
+export interface ToolCallerDeps {
   registry: Registry;
   providers: Providers;
   logger: Logger;
@@ -22,148 +20,118 @@ export interface CallDeps {
 }
 
 export interface CallOptions {
-  /** Aborted by the transport when the client goes away or the server shuts down. */
-  signal?: AbortSignal;
+  /**
+   * The caller's abort signal (client gone, shutdown) — or a function making
+   * one, called only if the handler looks at `ctx.signal`: REST builds its
+   * disconnect signal lazily, since a signal per call is a measurable share
+   * of a pure tool's call and most handlers never look.
+   */
+  signal: AbortSignal | (() => AbortSignal) | undefined;
 }
 
-/**
- * A CallToolResult as JSON text. For results made by callTool the text block
- * is already the JSON of structuredContent, so the value is encoded once, not
- * twice. `more` adds members (JSON of an object) after isError.
- */
-export function encodeCallResult(
-  result: { content: readonly { type: string; text?: string }[]; structuredContent?: unknown; isError?: boolean },
-  more?: string,
-): string {
-  const tail = more && more !== '{}' ? ',' + more.slice(1) : '}';
-  const [block] = result.content;
-  if (result.structuredContent !== undefined && result.content.length === 1 && block?.type === 'text' && structuredText.get(result) === block.text) {
-    return `{"content":[{"type":"text","text":${JSON.stringify(block.text)}}],"structuredContent":${block.text},"isError":${result.isError === true}${tail}`;
-  }
-  const plain = JSON.stringify(result);
-  return tail === '}' ? plain : plain.slice(0, -1) + tail;
+/** The one execution path for REST, MCP (both eras, the fast path) and stdio. */
+export interface ToolCaller {
+  /** Throws AppError; the adapters decide how to show it. */
+  call(catalog: ToolCatalog, name: string, args: unknown, options: CallOptions): Promise<CallResult>;
 }
-
-/** Results whose text block callTool made from their structuredContent. */
-const structuredText = new WeakMap<object, string>();
 
 /** The entry a call would run, or the AppError explaining why it cannot. */
-function resolveTool(registry: Registry, serverId: string, name: string): ToolEntry {
-  const entry = registry.snapshot(serverId)?.tools.get(name);
-  if (!entry) throw new AppError('not_found', `No tool named "${name}" on server "${serverId}"`);
+export function resolveCallable(catalog: ToolCatalog, name: string): AvailableTool {
+  const entry = catalog.resolve(name);
+  if (!entry) throw new AppError('not_found', `No tool named "${name}" on ${catalog.label}`);
   if (!entry.available) {
     throw new AppError('unavailable', `Tool "${name}" is unavailable: ${entry.reason}`, { extra: { tool: name, reason: entry.reason } });
   }
   return entry;
 }
 
-/**
- * The handler's abort signal, made only if the handler asks for it: an
- * AbortController (and a listener on the transport's signal) per call is a
- * measurable share of a pure tool's call, and most handlers never look.
- */
-class LazyAbort {
-  private controller: AbortController | undefined;
-  private reason: unknown;
-  private aborted = false;
-
-  constructor(private readonly outer: AbortSignal | undefined) {}
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.reason);
-      else if (this.outer) this.outer.addEventListener('abort', this.onOuterAbort, { once: true });
-    }
-    return this.controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
-  }
-
-  dispose(): void {
-    this.outer?.removeEventListener('abort', this.onOuterAbort);
-  }
-
-  private readonly onOuterAbort = () => this.abort(this.outer?.reason);
-}
-
-function withTimeout<T>(run: (abort: LazyAbort) => Promise<T>, timeoutMs: number, outer: AbortSignal | undefined, tool: string): Promise<T> {
-  const abort = new LazyAbort(outer);
-  return new Promise<T>((resolve, reject) => {
-    const cancel = onDeadline(timeoutMs, () => {
-      const error = new AppError('timeout', `Tool "${tool}" did not finish within ${timeoutMs} ms`);
-      abort.abort(error);
-      abort.dispose();
-      reject(error);
-    });
-    run(abort).then(
-      (value) => {
-        cancel();
-        abort.dispose();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cancel();
-        abort.dispose();
-        reject(error);
-      },
-    );
+function argumentsError(issues: { path: string; message: string }[], prefix: string): AppError {
+  return new AppError('bad_request', `${prefix}: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`, {
+    details: issues.map((issue) => ({ ...issue, path: '/arguments' + (issue.path === '/' ? '' : issue.path) })),
   });
 }
 
-/**
- * The one execution path for REST and MCP: look up in the snapshot (no
- * database round trip) → check arguments against the tool's JSON Schema
- * (compiled on first use, kept on the entry) → the handler parses them with its own valibot
- * schema → run with a timeout. Throws AppError; the adapters decide how to show it.
- */
-export async function callTool(deps: CallDeps, serverId: string, name: string, args: unknown, options: CallOptions = {}): Promise<CallToolResult> {
-  const entry = resolveTool(deps.registry, serverId, name);
-  const handler = entry.handler!;
-  const input = args ?? {};
-  const schemaIssues = deps.registry.validatorFor(serverId, entry)(input);
-  if (schemaIssues) {
-    throw new AppError('bad_request', `Invalid arguments for "${name}": ${schemaIssues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`, {
-      details: schemaIssues.map((issue) => ({ ...issue, path: '/arguments' + (issue.path === '/' ? '' : issue.path) })),
-    });
-  }
-  const parsed = v.safeParse(handler.input, input);
-  if (!parsed.success) {
-    const details = issuesToDetails(parsed.issues, '/arguments');
-    throw new AppError('bad_request', `Invalid arguments for "${name}" (handler "${handler.name}"): ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });
-  }
-  const started = performance.now();
-  try {
-    const value = await withTimeout(
-      (abort) =>
-        handler.run(parsed.output, {
-          serverId,
-          toolName: name,
-          config: entry.row.handlerConfig as Record<string, unknown>,
-          get signal() {
-            return abort.signal;
-          },
-          providers: deps.providers,
-        }),
-      deps.callTimeoutMs,
-      options.signal,
-      name,
-    );
-    const text = JSON.stringify(value);
-    const result: CallToolResult = { content: [{ type: 'text', text }], structuredContent: value, isError: false };
-    structuredText.set(result, text);
-    return result;
-  } catch (error) {
-    if (error instanceof ToolInputError) {
-      const path = '/arguments' + (error.path === '/' ? '' : error.path);
-      throw new AppError('bad_request', `${name}: ${error.message}`, { details: [{ path, message: error.message }] });
+/** A handler's return value → the result, checked as the SDK checks it (spec shapes; structuredContent against the output schema). */
+function toCallResult(entry: AvailableTool, value: HandlerResult): CallResult {
+  let result: CallResult;
+  if (isToolResult(value)) {
+    const parsed = v.safeParse(CallToolResultSchema, value);
+    if (!parsed.success) {
+      const detail = issuesToDetails(parsed.issues)[0]!;
+      throw new AppError('handler_failed', `Tool "${entry.name}" returned an invalid result: ${detail.path} ${detail.message}`);
     }
-    if (isAppError(error)) throw error;
-    deps.logger.warn('handler failed', { server: serverId, tool: name, error: (error as Error)?.message, ms: Math.round(performance.now() - started) });
-    throw new AppError('handler_failed', `Tool "${name}" failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    result = CallResult.ofToolResult(value);
+  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    result = CallResult.ofJson(value as JsonObject);
+  } else {
+    throw new AppError('handler_failed', `Tool "${entry.name}" returned ${Array.isArray(value) ? 'an array' : typeof value}, not a JSON object or a toolResult()`);
   }
+  let checkOutput: ReturnType<typeof outputValidatorOf>;
+  try {
+    checkOutput = outputValidatorOf(entry.row);
+  } catch (error) {
+    throw new AppError('handler_failed', `Tool "${entry.name}" has an unusable output schema: ${(error as Error).message}`);
+  }
+  if (checkOutput && !result.isError) {
+    const structured = result.value.structuredContent;
+    if (structured === undefined) {
+      throw new AppError('handler_failed', `Tool "${entry.name}" has an output schema but returned no structuredContent`);
+    }
+    const issues = checkOutput(structured);
+    if (issues) {
+      throw new AppError('handler_failed', `Tool "${entry.name}" returned structuredContent that does not match its output schema: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`);
+    }
+  }
+  return result;
+}
+
+/**
+ * Look up in the catalog (no database round trip) → check arguments against
+ * the tool's JSON Schema (compiled on first use) → the handler parses them
+ * with its own valibot schema → run with a deadline and an abort signal →
+ * the result, checked.
+ */
+export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
+  return {
+    async call(catalog, name, args, options) {
+      const entry = resolveCallable(catalog, name);
+      const { handler } = entry;
+      const serverId = entry.row.serverId;
+      const input = args ?? {};
+      const schemaIssues = deps.registry.validatorFor(serverId, entry)(input);
+      if (schemaIssues) throw argumentsError(schemaIssues, `Invalid arguments for "${name}"`);
+      const parsed = v.safeParse(handler.input, input);
+      if (!parsed.success) {
+        const details = issuesToDetails(parsed.issues, '/arguments');
+        throw new AppError('bad_request', `Invalid arguments for "${name}" (handler "${handler.name}"): ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });
+      }
+      const started = performance.now();
+      try {
+        const value = await withDeadline(
+          (signal) =>
+            handler.run(parsed.output, {
+              serverId,
+              toolName: entry.row.name,
+              config: entry.config,
+              get signal() {
+                return signal();
+              },
+              providers: deps.providers,
+            }),
+          deps.callTimeoutMs,
+          options.signal,
+          name,
+        );
+        return toCallResult(entry, value);
+      } catch (error) {
+        if (error instanceof ToolInputError) {
+          const path = '/arguments' + (error.path === '/' ? '' : error.path);
+          throw new AppError('bad_request', `${name}: ${error.message}`, { details: [{ path, message: error.message }] });
+        }
+        if (isAppError(error)) throw error;
+        deps.logger.warn('handler failed', { server: serverId, tool: name, error: (error as Error)?.message, ms: Math.round(performance.now() - started) });
+        throw new AppError('handler_failed', `Tool "${name}" failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      }
+    },
+  };
 }

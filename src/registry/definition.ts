@@ -1,8 +1,11 @@
 import * as v from 'valibot';
-import { AppError } from '../errors.ts';
+import type { ToolDraft } from '../db/registry-store.ts';
 import type { Handler } from '../handlers/define.ts';
-import { parseOrThrow } from '../validation.ts';
+import { AppError } from '../shared/errors.ts';
+import { issuesToDetails, parseOrThrow } from '../shared/validation.ts';
 import { validators } from './arguments.ts';
+
+export type { ToolDraft } from '../db/registry-store.ts';
 
 /**
  * The shape of a tool definition as clients send it (POST/PUT/PATCH /tools)
@@ -111,17 +114,13 @@ export function assertUsableOutputSchema(schema: Record<string, unknown>): void 
   assertUsableInputSchema(schema, '/outputSchema');
 }
 
-/** The columns of a tool row that a definition decides. */
-export interface ToolDraft {
-  name: string;
-  title: string | null;
-  description: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema: Record<string, unknown> | null;
-  handler: string;
-  handlerConfig: Record<string, unknown>;
-  annotations: Record<string, unknown>;
-  enabled: boolean;
+/** A handler that declares a config schema gets its `config` checked on every write (400 naming the field path). */
+export function assertValidConfig(handler: Handler | undefined, config: Record<string, unknown>): void {
+  if (!handler?.config) return;
+  const parsed = v.safeParse(handler.config, config, { abortPipeEarly: true });
+  if (parsed.success) return;
+  const details = issuesToDetails(parsed.issues, '/config');
+  throw new AppError('bad_request', `Invalid config for handler "${handler.name}": ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });
 }
 
 function unknownHandler(key: string, handlers: ReadonlyMap<string, Handler>): AppError {
@@ -159,6 +158,7 @@ export function draftFromBody(body: CreateToolBody, handlers: ReadonlyMap<string
   assertUsableInputSchema(inputSchema, body.parameters ? '/parameters' : '/inputSchema');
   const outputSchema = body.outputSchema === undefined ? (handler?.outputSchema ?? null) : body.outputSchema;
   if (outputSchema) assertUsableOutputSchema(outputSchema);
+  assertValidConfig(handler, body.config ?? {});
   return {
     name: body.name,
     // A handler's title names the handler's own tool; a tool bound to it under another name keeps no borrowed title.
@@ -191,6 +191,7 @@ export function patchDraft(current: ToolDraft, patch: PatchToolBody, handlers: R
     assertUsableInputSchema(next.inputSchema, patch.parameters ? '/parameters' : '/inputSchema');
   }
   if (next.outputSchema && patch.outputSchema) assertUsableOutputSchema(next.outputSchema);
+  if (patch.handler !== undefined || patch.config !== undefined) assertValidConfig(handlers.get(next.handler), next.handlerConfig);
   return next;
 }
 

@@ -1,79 +1,34 @@
 import { EventEmitter } from 'node:events';
-import type { ServerRow, ToolRow } from '../../drizzle/schema.ts';
-import { isAppError } from '../errors.ts';
+import type { RegistryStore } from '../db/registry-store.ts';
+import type { ServerRow, ToolRow } from '../db/schema.ts';
 import type { Handler } from '../handlers/define.ts';
-import type { Logger } from '../logger.ts';
-import { AppError } from '../errors.ts';
-import { validators, type ArgumentsValidator } from './arguments.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { type ArgumentsValidator, inputValidatorOf } from './arguments.ts';
 import { SchemaChecker, schemaReason } from './schema-check.ts';
-import type { RegistryStore } from './store.ts';
+import { buildEntry, makeSnapshot, sameVersion, type ServerSnapshot, type ToolEntry, UnavailableTool } from './snapshot.ts';
+import { WriteFence } from './write-fence.ts';
 
-/**
- * The in-memory registry: one immutable snapshot per server, replaced whole
- * on every change, so a call in flight keeps the definition it started with
- * and the hot path never touches the database.
- */
-
-export interface ToolEntry {
-  row: ToolRow;
-  /** Callable and offered over MCP. */
-  available: boolean;
-  /** Why not, when not available. */
-  reason: string | undefined;
-  handler: Handler | undefined;
-  /**
-   * Memo, set on first call: the compiled argument validator. Schemas are not
-   * compiled when a snapshot is built (see ValidatorCache); a background pass
-   * compiles each once to find unusable ones, and `schemaChecked` records it.
-   */
-  validator: ArgumentsValidator | undefined;
-  schemaChecked: boolean;
-}
-
-export interface ServerSnapshot {
-  server: ServerRow;
-  /** Increases on every change of this server's tools (per process). */
-  revision: number;
-  tools: ReadonlyMap<string, ToolEntry>;
-  /** Sorted by name; available tools only. */
-  available: readonly ToolEntry[];
-}
+export type { ServerSnapshot, ToolEntry } from './snapshot.ts';
 
 export interface RegistryChange {
   serverId: string;
   revision: number;
 }
 
-function buildEntry(row: ToolRow, handlers: ReadonlyMap<string, Handler>, previous: ToolEntry | undefined): ToolEntry {
-  const handler = handlers.get(row.handler);
-  const base = { row, handler, validator: undefined, schemaChecked: false };
-  if (!row.enabled) return { ...base, available: false, reason: 'disabled' };
-  if (!handler) return { ...base, available: false, reason: `no handler "${row.handler}" is loaded` };
-  const schema = row.inputSchema as Record<string, unknown> | null;
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || schema.type !== 'object') {
-    return { ...base, available: false, reason: 'input_schema is not the JSON Schema of an object ("type": "object")', schemaChecked: true };
-  }
-  if (previous && sameVersion(previous, row) && previous.schemaChecked) {
-    if (!previous.available && previous.reason?.startsWith('input_schema')) return { ...base, available: false, reason: previous.reason, schemaChecked: true };
-    return { ...base, available: true, reason: undefined, validator: previous.validator, schemaChecked: true };
-  }
-  return { ...base, available: true, reason: undefined };
-}
-
-function sameVersion(entry: ToolEntry | undefined, row: ToolRow): boolean {
-  return entry !== undefined && entry.row.id === row.id && entry.row.version === row.version;
-}
-
-function makeSnapshot(server: ServerRow, revision: number, tools: Map<string, ToolEntry>): ServerSnapshot {
-  const available = [...tools.values()].filter((entry) => entry.available).sort((a, b) => (a.row.name < b.row.name ? -1 : 1));
-  return { server, revision, tools, available };
-}
-
+/**
+ * The in-memory registry: the current snapshot of every served server,
+ * replaced whole on every change, so a call in flight keeps the definition it
+ * started with and the hot path never touches the database. Published
+ * snapshots are never mutated.
+ */
 export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
   private readonly snapshots = new Map<string, ServerSnapshot>();
-  private writeSeq = 0;
-  private readonly lastWrite = new Map<string, number>();
-  private readonly checker = new SchemaChecker((serverId) => this.snapshots.get(serverId), (serverId, failures) => this.markUnusable(serverId, failures));
+  private readonly fence = new WriteFence();
+  private readonly checker = new SchemaChecker(
+    (serverId) => this.snapshots.get(serverId),
+    (serverId, failures) => this.markUnusable(serverId, failures),
+  );
 
   constructor(
     private readonly store: RegistryStore,
@@ -97,14 +52,14 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
    * snapshot (no swap, and no change event, when nothing differs).
    */
   async loadServer(serverId: string): Promise<ServerSnapshot | undefined> {
-    const readFrom = this.writeSeq;
+    const readFrom = this.fence.mark();
     const [server, rows] = await Promise.all([this.store.getServer(serverId), this.store.listTools(serverId)]);
     if (!server) {
       this.dropServer(serverId);
       return undefined;
     }
     const previous = this.snapshots.get(serverId);
-    const written = this.writtenSince(serverId, readFrom);
+    const written = this.fence.writtenSince(serverId, readFrom);
     const unchanged =
       previous !== undefined &&
       previous.server.updatedAt.getTime() === server.updatedAt.getTime() &&
@@ -123,11 +78,11 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
   /** Re-read only the named tools of a server (the change feed's path). */
   async reloadTools(serverId: string, names: string[]): Promise<void> {
     if (!this.snapshots.has(serverId) || names.length === 0) return;
-    const readFrom = this.writeSeq;
+    const readFrom = this.fence.mark();
     const rows = await this.store.getToolsByName(serverId, names);
     const current = this.snapshots.get(serverId);
     if (!current) return;
-    const written = this.writtenSince(serverId, readFrom);
+    const written = this.fence.writtenSince(serverId, readFrom);
     const byName = new Map(rows.map((row) => [row.name, row]));
     const tools = new Map(current.tools);
     let changed = false;
@@ -145,76 +100,45 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     if (changed) this.swap(current.server, tools);
   }
 
-  /**
-   * Names of a server written by this process (applyTool/removeTool) since
-   * `seq`. A read that started before such a write may return the older row:
-   * it must not overwrite the newer one (the write's own change comes through
-   * the feed afterwards and is read then).
-   */
-  private writtenSince(serverId: string, seq: number): Set<string> {
-    const names = new Set<string>();
-    if (this.writeSeq === seq) return names;
-    for (const [key, at] of this.lastWrite) {
-      if (at > seq && key.startsWith(serverId + '\0')) names.add(key.slice(serverId.length + 1));
-    }
-    return names;
-  }
-
-  private noteWrite(serverId: string, name: string): void {
-    this.lastWrite.set(serverId + '\0' + name, ++this.writeSeq);
-    if (this.lastWrite.size > 10_000) {
-      // Only writes newer than a read in flight matter; old ones can go.
-      const cutoff = this.writeSeq - 5_000;
-      for (const [key, at] of this.lastWrite) if (at < cutoff) this.lastWrite.delete(key);
-    }
-  }
-
-  /** Apply one written row (REST write path): no re-read of the whole server. */
-  applyTool(row: ToolRow): void {
+  /** Apply one written row (the write service's path): no re-read of the whole server. */
+  applyTool(row: ToolRow): ToolEntry | undefined {
     const current = this.snapshots.get(row.serverId);
-    if (!current) return;
+    if (!current) return undefined;
     const existing = current.tools.get(row.name);
     // Concurrent writers (and the change feed re-reading our own write) may
     // arrive out of order: never go back to an older version, never swap for nothing.
-    if (existing && existing.row.id === row.id && existing.row.version >= row.version) return;
-    this.noteWrite(row.serverId, row.name);
+    if (existing && existing.row.id === row.id && existing.row.version >= row.version) return existing;
+    this.fence.noteWrite(row.serverId, row.name);
     const tools = new Map(current.tools);
-    tools.set(row.name, this.entryFor(row, existing));
+    const entry = this.entryFor(row, existing);
+    tools.set(row.name, entry);
+    this.swap(current.server, tools);
+    return entry;
+  }
+
+  removeTool(row: ToolRow): void {
+    const current = this.snapshots.get(row.serverId);
+    const existing = current?.tools.get(row.name);
+    if (!current || !existing || existing.row.id !== row.id) return;
+    this.fence.noteWrite(row.serverId, row.name);
+    const tools = new Map(current.tools);
+    tools.delete(row.name);
     this.swap(current.server, tools);
   }
 
   /**
-   * The entry's argument validator, compiled (or shared from an identical
-   * schema) on first use. A schema that does not compile makes the tool
+   * The entry's argument validator (compiled on first use, memoized per row
+   * by the arguments module). A schema that does not compile makes the tool
    * unavailable from then on, and this call fails with the reason.
    */
   validatorFor(serverId: string, entry: ToolEntry): ArgumentsValidator {
-    if (entry.validator) return entry.validator;
     try {
-      entry.validator = validators.get(entry.row.inputSchema as Record<string, unknown>, '/input_schema');
-      entry.schemaChecked = true;
-      return entry.validator;
+      return inputValidatorOf(entry.row);
     } catch (error) {
       const reason = schemaReason(error);
       this.markUnusable(serverId, [{ entry, reason }]);
       throw new AppError('unavailable', `Tool "${entry.row.name}" is unavailable: ${reason}`, { extra: { tool: entry.row.name, reason } });
     }
-  }
-
-  /** Replace entries whose schema turned out unusable (if still current) and tell listeners. */
-  private markUnusable(serverId: string, failures: { entry: ToolEntry; reason: string }[]): void {
-    const current = this.snapshots.get(serverId);
-    if (!current) return;
-    const tools = new Map(current.tools);
-    let changed = false;
-    for (const { entry, reason } of failures) {
-      const now = tools.get(entry.row.name);
-      if (!now || !sameVersion(now, entry.row) || !now.available) continue;
-      tools.set(entry.row.name, { ...now, available: false, reason, validator: undefined, schemaChecked: true });
-      this.logger.warn('tool unavailable', { server: serverId, tool: entry.row.name, reason });
-      changed = true;
-    }
-    if (changed) this.swap(current.server, tools);
   }
 
   /** Forget a server that this process no longer serves. */
@@ -227,22 +151,28 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     return this.checker.idle();
   }
 
+  /** Replace entries whose schema turned out unusable (if still current) and tell listeners. */
+  private markUnusable(serverId: string, failures: { entry: ToolEntry; reason: string }[]): void {
+    const current = this.snapshots.get(serverId);
+    if (!current) return;
+    const tools = new Map(current.tools);
+    let changed = false;
+    for (const { entry, reason } of failures) {
+      const now = tools.get(entry.row.name);
+      if (!now || !sameVersion(now, entry.row) || !now.available) continue;
+      tools.set(entry.row.name, new UnavailableTool(now.name, now.row, reason, now.handler, true));
+      this.logger.warn('tool unavailable', { server: serverId, tool: entry.row.name, reason });
+      changed = true;
+    }
+    if (changed) this.swap(current.server, tools);
+  }
+
   private entryFor(row: ToolRow, previous: ToolEntry | undefined): ToolEntry {
     const entry = buildEntry(row, this.handlers, previous);
     if (!entry.available && entry.reason !== 'disabled' && !sameVersion(previous, row)) {
       this.logger.warn('tool unavailable', { server: row.serverId, tool: row.name, reason: entry.reason });
     }
     return entry;
-  }
-
-  removeTool(row: ToolRow): void {
-    const current = this.snapshots.get(row.serverId);
-    const existing = current?.tools.get(row.name);
-    if (!current || !existing || existing.row.id !== row.id) return;
-    this.noteWrite(row.serverId, row.name);
-    const tools = new Map(current.tools);
-    tools.delete(row.name);
-    this.swap(current.server, tools);
   }
 
   private swap(server: ServerRow, tools: Map<string, ToolEntry>): ServerSnapshot {

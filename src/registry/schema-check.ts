@@ -1,6 +1,6 @@
-import { isAppError } from '../errors.ts';
-import { validators } from './arguments.ts';
-import type { ServerSnapshot, ToolEntry } from './registry.ts';
+import { isAppError } from '../shared/errors.ts';
+import { checkInputSchema } from './arguments.ts';
+import type { ServerSnapshot, ToolEntry } from './snapshot.ts';
 
 /** The reason a tool is unusable because its schema does not compile. */
 export function schemaReason(error: unknown): string {
@@ -60,8 +60,7 @@ export class SchemaChecker {
     for (const entry of snapshot.available) {
       if (entry.schemaChecked) continue;
       try {
-        validators.get(entry.row.inputSchema as Record<string, unknown>, '/input_schema');
-        entry.schemaChecked = true;
+        checkInputSchema(entry.row);
       } catch (error) {
         failures.push({ entry, reason: schemaReason(error) });
       }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ProvidersConfig } from '../../src/config.ts';
+import type { ProvidersConfig } from '../../src/shared/config.ts';
 import { ToolInputError, type HandlerContext } from '../../src/handlers/define.ts';
 import { valuePortfolio } from '../../src/handlers/finance/calculate_portfolio.ts';
 import { handlers } from '../../src/handlers/index.ts';

@@ -74,7 +74,7 @@ describe.skipIf(!TEST_DATABASE_URL)('change log edge cases (PostgreSQL)', () => 
   it('prunes change-log rows older than the retention', async () => {
     await sql`insert into registry_changes (table_name, server_id, name, operation, changed_at)
               values ('tools', 'utility', 'ancient', 'UPDATE', now() - interval '48 hours')`;
-    const removed = await app.toolport.deps.store.pruneChanges(24);
+    const removed = await app.toolport.runtime.store.pruneChanges(24);
     expect(removed).toBeGreaterThanOrEqual(1);
     const rows = await sql`select count(*)::int as n from registry_changes where name = 'ancient'`;
     expect(rows[0]!.n).toBe(0);

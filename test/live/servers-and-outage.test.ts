@@ -1,12 +1,12 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/shared/config.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { seed } from '../../src/db/seed.ts';
+import { seed } from '../../src/registry/seed.ts';
 import { handlers } from '../../src/handlers/index.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { startToolport, type Toolport } from '../../src/toolport.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { startToolport, type Toolport } from '../../src/main/toolport.ts';
 import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/database.ts';
 import { freePort } from '../support/process.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';

@@ -25,7 +25,7 @@ describe.each(backends)('tools/list of a large registry (%s)', (backend) => {
               '{"type":"object","properties":{"timezone":{"type":"string"}}}'::jsonb, 'get_time'
        FROM generate_series(1, ${BULK}) AS n`,
     );
-    await app.toolport.deps.registry.loadServer('utility');
+    await app.toolport.runtime.registry.loadServer('utility');
     modern = await connectModern(utility);
     legacy = await connectLegacy(utility);
   });

@@ -2,17 +2,19 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { onToolsChanged } from '../../src/mcp/events.ts';
 import { listToolsPage, toMcpTool } from '../../src/mcp/tool-list.ts';
+import { serverCatalog } from '../../src/registry/catalog.ts';
 import type { Registry, ServerSnapshot, ToolEntry } from '../../src/registry/registry.ts';
+import type { AvailableTool } from '../../src/registry/snapshot.ts';
 import { sleep } from './support.ts';
 
 function entry(name: string, extra: Record<string, unknown> = {}): ToolEntry {
   const row = { name, title: null, description: `about ${name}`, inputSchema: { type: 'object' }, outputSchema: null, annotations: {}, ...extra };
-  return { row, available: true, reason: undefined, handler: undefined, validator: undefined } as unknown as ToolEntry;
+  return { name, row, available: true, reason: undefined, handler: undefined, validator: undefined } as unknown as ToolEntry;
 }
 
 function snapshot(names: string[]): ServerSnapshot {
-  const available = [...names].sort().map((name) => entry(name));
-  return { server: {} as ServerSnapshot['server'], revision: 1, tools: new Map(available.map((e) => [e.row.name, e])), available };
+  const available = [...names].sort().map((name) => entry(name)) as AvailableTool[];
+  return { server: {} as ServerSnapshot['server'], info: { id: 'test', name: 'Test', description: '' }, revision: 1, tools: new Map(available.map((e) => [e.row.name, e])), available };
 }
 
 describe('tools/list pages', () => {
@@ -45,7 +47,7 @@ describe('change notifications', () => {
   it('coalesce a burst into one call, per server only, and stop when unsubscribed', async () => {
     const registry = new EventEmitter() as unknown as Registry;
     let calls = 0;
-    const stop = onToolsChanged(registry, 'finance', () => calls++, 10);
+    const stop = onToolsChanged(serverCatalog(registry, 'finance'), () => calls++, 10);
     for (let revision = 1; revision <= 5; revision++) registry.emit('changed', { serverId: 'finance', revision });
     registry.emit('changed', { serverId: 'utility', revision: 1 });
     await sleep(40);

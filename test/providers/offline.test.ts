@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../../drizzle/schema.ts';
-import type { ProvidersConfig } from '../../src/config.ts';
+import type { ProvidersConfig } from '../../src/shared/config.ts';
 import { createProviders, loadSampleData, sampleSourceLabel, seedSampleData } from '../../src/providers/index.ts';
 import { describeWeatherCode, isKnownWeatherCode } from '../../src/providers/wmo.ts';
 import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';

@@ -14,9 +14,9 @@ export interface Child {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Run the real CLI (`tsx src/cli.ts …`) as a user would, in a child process. */
+/** Run the real CLI (`tsx src/main/cli.ts …`) as a user would, in a child process. */
 export function runCli(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [TSX, 'src/cli.ts', ...args], {
+  const child = spawn(process.execPath, [TSX, 'src/main/cli.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

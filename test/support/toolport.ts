@@ -1,6 +1,6 @@
-import { loadConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { startToolport, type StartOptions, type Toolport } from '../../src/toolport.ts';
+import { loadConfig } from '../../src/shared/config.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { startToolport, type StartOptions, type Toolport } from '../../src/main/toolport.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { openTestDatabase, type Backend, type TestDatabase } from './database.ts';
 

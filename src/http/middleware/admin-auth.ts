@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../../errors.ts';
-import type { ListenerEnv } from '../env.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { RestEnv } from '../env.ts';
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -20,13 +20,14 @@ export function isLoopback(address: string | undefined): boolean {
  * a matching `Authorization: Bearer` is required; without it, writes are open
  * to callers on this machine only (loopback), never to the network.
  */
-export function adminAuth(adminToken: string | undefined): MiddlewareHandler<ListenerEnv> {
+export function adminAuth(adminToken: string | undefined): MiddlewareHandler<RestEnv> {
   return async function requireAdmin(c, next) {
     if (adminToken) {
       const header = c.req.header('authorization') ?? '';
       const match = /^Bearer\s+(.+)$/i.exec(header);
       if (!match) throw new AppError('unauthorized', 'This endpoint changes the registry: send "Authorization: Bearer <TOOLPORT_ADMIN_TOKEN>"');
       if (!sameSecret(match[1]!.trim(), adminToken)) throw new AppError('unauthorized', 'The bearer token is not the admin token');
+      c.set('actor', 'admin-token');
     } else {
       let address: string | undefined;
       try {
@@ -37,6 +38,7 @@ export function adminAuth(adminToken: string | undefined): MiddlewareHandler<Lis
       if (address !== undefined && !isLoopback(address)) {
         throw new AppError('forbidden', 'Writes are open only to local callers while TOOLPORT_ADMIN_TOKEN is unset; set it to allow remote writes');
       }
+      c.set('actor', 'local');
     }
     await next();
   };

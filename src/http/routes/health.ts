@@ -1,55 +1,48 @@
 import { Hono } from 'hono';
-import type { ListenerEnv } from '../env.ts';
+import type { StatusView } from '../../observability/process-status.ts';
+import type { RestEnv } from '../env.ts';
+
+export interface DatabaseProbe {
+  kind: string;
+  /** A round trip to the database, bounded in time; reports the outcome to the process status. */
+  ping(): Promise<{ ok: true; latencyMs: number } | { ok: false; error: string }>;
+}
+
+export interface HealthRoutesDeps {
+  server: string;
+  status: () => StatusView;
+  database: DatabaseProbe;
+}
 
 /**
  * /health: liveness plus a database round trip — "degraded" (still 200: the
  * process serves calls from memory) when the database does not answer or a
  * server of this process could not bind its port.
- * /ready: 200 only when the database answers, so a load balancer can route
- * writes elsewhere during an outage.
  */
-async function pingDatabase(c: { get(key: 'deps'): ListenerEnv['Variables']['deps'] }) {
-  const deps = c.get('deps');
-  const started = performance.now();
-  try {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      deps.database.query('select 1'),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no answer within 2000 ms')), 2000);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    deps.health.report(true);
-    return { kind: deps.database.kind, ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-  } catch (error) {
-    deps.health.report(false, (error as Error).message);
-    return { kind: deps.database.kind, ok: false, error: (error as Error).message };
-  }
-}
-
-export function healthRoutes() {
-  const app = new Hono<ListenerEnv>();
+export function healthRoutes({ server, status, database }: HealthRoutesDeps) {
+  const app = new Hono<RestEnv>();
   app.get('/', async (c) => {
-    const deps = c.get('deps');
-    const database = await pingDatabase(c);
-    const listenerFailures = [...deps.listenerFailures.values()];
+    const probe = await database.ping();
+    const view = status();
+    const listenerFailures = view.listenerFailures;
     return c.json({
-      status: database.ok && listenerFailures.length === 0 ? 'ok' : 'degraded',
-      server: c.get('serverId'),
-      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      status: probe.ok && listenerFailures.length === 0 ? 'ok' : 'degraded',
+      server,
+      uptimeSeconds: Math.round((Date.now() - view.startedAt) / 1000),
       pid: process.pid,
-      database,
+      database: { kind: database.kind, ...probe },
       ...(listenerFailures.length ? { listenerFailures } : {}),
     });
   });
   return app;
 }
 
-export function readyRoutes() {
-  const app = new Hono<ListenerEnv>();
+/** /ready: 200 only when the database answers, so a load balancer can route writes elsewhere during an outage. */
+export function readyRoutes({ server, database }: Omit<HealthRoutesDeps, 'status'>) {
+  const app = new Hono<RestEnv>();
   app.get('/', async (c) => {
-    const database = await pingDatabase(c);
-    return c.json({ ready: database.ok, server: c.get('serverId'), database }, database.ok ? 200 : 503);
+    const probe = await database.ping();
+    return c.json({ ready: probe.ok, server, database: { kind: database.kind, ...probe } }, probe.ok ? 200 : 503);
   });
   return app;
 }

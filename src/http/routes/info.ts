@@ -1,25 +1,29 @@
 import { Hono } from 'hono';
-import { AppError } from '../../errors.ts';
-import type { ListenerEnv } from '../env.ts';
+import type { ToolCatalog } from '../../registry/catalog.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { RestEnv } from '../env.ts';
 
-export function infoRoutes() {
-  const app = new Hono<ListenerEnv>();
+export interface InfoRoutesDeps {
+  catalog: ToolCatalog;
+  version: string;
+  databaseKind: string;
+  startedAt: number;
+  /** The port this listener is bound to, when it has one. */
+  port: () => number | null;
+}
+
+export function infoRoutes({ catalog, version, databaseKind, startedAt, port }: InfoRoutesDeps) {
+  const app = new Hono<RestEnv>();
   app.get('/', (c) => {
-    const deps = c.get('deps');
-    const snapshot = deps.registry.snapshot(c.get('serverId'));
-    if (!snapshot) throw new AppError('not_found', `Server "${c.get('serverId')}" is not loaded`);
-    const names = [...snapshot.tools.keys()].sort();
+    const view = catalog.view();
+    if (!view) throw new AppError('not_found', `${catalog.label} is not loaded`);
+    const names = [...view.tools.keys()].sort();
     return c.json({
-      server: {
-        id: snapshot.server.id,
-        name: snapshot.server.name,
-        description: snapshot.server.description,
-        port: snapshot.server.port,
-      },
-      version: deps.version,
-      tools: { count: names.length, available: snapshot.available.length, names },
-      database: deps.database.kind,
-      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      server: { id: view.info.id, name: view.info.name, description: view.info.description, port: port() },
+      version,
+      tools: { count: names.length, available: view.available.length, names },
+      database: databaseKind,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     });
   });
   return app;

@@ -1,10 +1,10 @@
-import type { ServerSnapshot, ToolEntry } from '../../registry/registry.ts';
+import type { CatalogView, ToolEntry } from '../../registry/snapshot.ts';
 
 /** How a tool is shown on REST: its definition plus whether it can be called, and why not. */
 export function toolView(entry: ToolEntry) {
   const row = entry.row;
   return {
-    name: row.name,
+    name: entry.name,
     title: row.title,
     description: row.description,
     inputSchema: row.inputSchema,
@@ -27,18 +27,17 @@ export function etagOf(version: number): string {
 }
 
 /**
- * GET /tools as JSON text, built once per snapshot: snapshots are replaced,
- * never changed, so a listing costs a cache lookup, not O(tools) encoding.
+ * GET /tools as JSON bytes, built once per view: views are replaced, never
+ * changed, so a listing costs a cache lookup, not O(tools) encoding.
  */
-const listCache = new WeakMap<ServerSnapshot, Buffer>();
+const listCache = new WeakMap<CatalogView, Buffer>();
 
-/** Encoded bytes, so a request does not even re-encode the text. */
-export function toolListJson(snapshot: ServerSnapshot): Buffer {
-  let json = listCache.get(snapshot);
+export function toolListJson(view: CatalogView): Buffer {
+  let json = listCache.get(view);
   if (json === undefined) {
-    const tools = [...snapshot.tools.values()].sort((a, b) => (a.row.name < b.row.name ? -1 : 1)).map(toolView);
-    json = Buffer.from(JSON.stringify({ server: snapshot.server.id, count: tools.length, tools }));
-    listCache.set(snapshot, json);
+    const tools = [...view.tools.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(toolView);
+    json = Buffer.from(JSON.stringify({ server: view.info.id, count: tools.length, tools }));
+    listCache.set(view, json);
   }
   return json;
 }

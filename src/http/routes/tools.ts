@@ -1,22 +1,14 @@
-import { Hono, type Context } from 'hono';
-import { AppError } from '../../errors.ts';
-import { callTool, encodeCallResult } from '../../registry/call.ts';
-import {
-  draftFromBody,
-  parseCreateBody,
-  parsePatchBody,
-  parseReplaceBody,
-  patchDraft,
-} from '../../registry/definition.ts';
-import { draftOfRow } from '../../registry/store.ts';
-import type { ToolEntry } from '../../registry/registry.ts';
-import { readJson } from '../body.ts';
-import type { ListenerEnv } from '../env.ts';
-import { adminAuth } from '../middleware/admin-auth.ts';
-import { databaseWritable } from '../middleware/database-writable.ts';
-import { etagOf, toolListJson, toolView } from './tool-view.ts';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import * as v from 'valibot';
-import { parseOrThrow } from '../../validation.ts';
+import type { ToolCaller } from '../../registry/call.ts';
+import type { ToolCatalog } from '../../registry/catalog.ts';
+import { parseCreateBody, parsePatchBody, parseReplaceBody } from '../../registry/definition.ts';
+import type { ToolWrites, WrittenTool } from '../../registry/tool-writes.ts';
+import { AppError } from '../../shared/errors.ts';
+import { parseOrThrow } from '../../shared/validation.ts';
+import { disconnectSignal, readJson } from '../body.ts';
+import type { RestEnv } from '../env.ts';
+import { etagOf, toolListJson, toolView } from './tool-view.ts';
 
 const CallBody = v.strictObject({
   name: v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty')),
@@ -24,6 +16,15 @@ const CallBody = v.strictObject({
     v.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'must be a JSON object'),
   ),
 });
+
+export interface ToolsRoutesDeps {
+  catalog: ToolCatalog;
+  caller: ToolCaller;
+  writes: ToolWrites;
+  /** Guards every write; sets the `actor` the write service records. */
+  auth: MiddlewareHandler<RestEnv>;
+  maxBodyBytes: number;
+}
 
 /** `If-Match: "3"` (or 3, or W/"3") → 3; absent → undefined. */
 function expectedVersion(c: Context): number | undefined {
@@ -34,93 +35,65 @@ function expectedVersion(c: Context): number | undefined {
   return Number(match[1]);
 }
 
-function entryOrThrow(c: Context<ListenerEnv>, name: string): ToolEntry {
-  const serverId = c.get('serverId');
-  const entry = c.get('deps').registry.snapshot(serverId)?.tools.get(name);
-  if (!entry) throw new AppError('not_found', `No tool named "${name}" on server "${serverId}"`);
-  return entry;
-}
+/** Reads come from the catalog's view; writes go through the write service. Routes: parse → call → view. */
+export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes }: ToolsRoutesDeps) {
+  const app = new Hono<RestEnv>();
 
-/** Reads come from the in-memory snapshot; writes go to the database, then into the snapshot. */
-export function toolsRoutes(adminToken: string | undefined) {
-  const app = new Hono<ListenerEnv>();
-  const auth = adminAuth(adminToken);
-  const writable = databaseWritable();
+  function serverIdOf(): string {
+    if (!catalog.writableServerId) throw new AppError('forbidden', `The tools of ${catalog.label} cannot be written here`);
+    return catalog.writableServerId;
+  }
+
+  function written(c: Context<RestEnv>, { row, entry }: WrittenTool, status: 200 | 201 = 200) {
+    c.header('ETag', etagOf(row.version));
+    if (!entry) throw new AppError('internal', `Tool "${row.name}" was written but ${catalog.label} is not loaded here`);
+    return c.json(toolView(entry), status);
+  }
 
   app.get('/', (c) => {
-    const snapshot = c.get('deps').registry.snapshot(c.get('serverId'));
-    if (!snapshot) return c.json({ server: c.get('serverId'), count: 0, tools: [] });
-    return c.body(toolListJson(snapshot) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
+    const view = catalog.view();
+    if (!view) return c.json({ server: catalog.writableServerId, count: 0, tools: [] });
+    return c.body(toolListJson(view) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 
   app.post('/call', async (c) => {
-    const body = parseOrThrow(CallBody, await readJson(c), 'call request');
-    // No client-disconnect signal here: reading c.req.raw builds a full Request per call; the call timeout bounds the work.
-    const result = await callTool(c.get('deps'), c.get('serverId'), body.name, body.arguments ?? {});
-    return c.body(encodeCallResult(result), 200, { 'content-type': 'application/json' });
+    const body = parseOrThrow(CallBody, await readJson(c, maxBodyBytes), 'call request');
+    const result = await caller.call(catalog, body.name, body.arguments ?? {}, { signal: disconnectSignal(c) });
+    return c.body(result.encode(), 200, { 'content-type': 'application/json' });
   });
 
   app.get('/:name', (c) => {
-    const entry = entryOrThrow(c, c.req.param('name'));
+    const name = c.req.param('name');
+    const entry = catalog.resolve(name);
+    if (!entry) throw new AppError('not_found', `No tool named "${name}" on ${catalog.label}`);
     c.header('ETag', etagOf(entry.row.version));
     return c.json(toolView(entry));
   });
 
-  app.post('/', auth, writable, async (c) => {
-    const { store, registry, handlers } = c.get('deps');
-    const serverId = c.get('serverId');
-    const draft = draftFromBody(parseCreateBody(await readJson(c)), handlers);
-    const row = await store.insertTool(serverId, draft);
-    registry.applyTool(row);
-    const entry = registry.snapshot(serverId)!.tools.get(row.name)!;
-    c.header('Location', `/tools/${encodeURIComponent(row.name)}`);
-    c.header('ETag', etagOf(row.version));
-    return c.json(toolView(entry), 201);
+  app.post('/', auth, async (c) => {
+    const body = parseCreateBody(await readJson(c, maxBodyBytes));
+    const result = await writes.create({ actor: c.get('actor'), serverId: serverIdOf(), body });
+    c.header('Location', `/tools/${encodeURIComponent(result.row.name)}`);
+    return written(c, result, 201);
   });
 
-  app.put('/:name', auth, writable, async (c) => {
-    const { store, registry, handlers } = c.get('deps');
-    const serverId = c.get('serverId');
+  app.put('/:name', auth, async (c) => {
     const name = c.req.param('name');
-    const version = expectedVersion(c);
-    const draft = draftFromBody(parseReplaceBody(await readJson(c), name), handlers);
-    const row = await store.updateTool(serverId, name, draft, version);
-    registry.applyTool(row);
-    c.header('ETag', etagOf(row.version));
-    return c.json(toolView(registry.snapshot(serverId)!.tools.get(name)!));
-  });
-
-  app.patch('/:name', auth, writable, async (c) => {
-    const { store, registry, handlers } = c.get('deps');
-    const serverId = c.get('serverId');
-    const name = c.req.param('name');
-    const patch = parsePatchBody(await readJson(c));
     const ifMatch = expectedVersion(c);
-    // Read-modify-write guarded by the version: a concurrent writer makes the
-    // update miss, and without If-Match we re-read and apply the patch again,
-    // so no acknowledged PATCH is ever overwritten by a stale read.
-    for (let attempt = 0; ; attempt++) {
-      const current = await store.getTool(serverId, name);
-      if (!current) throw new AppError('not_found', `No tool named "${name}" on server "${serverId}"`);
-      const version = ifMatch ?? current.version;
-      const draft = patchDraft(draftOfRow(current), patch, handlers);
-      try {
-        const row = await store.updateTool(serverId, name, draft, version);
-        registry.applyTool(row);
-        c.header('ETag', etagOf(row.version));
-        return c.json(toolView(registry.snapshot(serverId)!.tools.get(name)!));
-      } catch (error) {
-        const retry = ifMatch === undefined && error instanceof AppError && error.code === 'precondition_failed' && attempt < 20;
-        if (!retry) throw error;
-      }
-    }
+    const body = parseReplaceBody(await readJson(c, maxBodyBytes), name);
+    return written(c, await writes.replace({ actor: c.get('actor'), serverId: serverIdOf(), name, body, ifMatch }));
   });
 
-  app.delete('/:name', auth, writable, async (c) => {
-    const { store, registry } = c.get('deps');
-    const serverId = c.get('serverId');
-    const row = await store.deleteTool(serverId, c.req.param('name'), expectedVersion(c));
-    registry.removeTool(row);
+  app.patch('/:name', auth, async (c) => {
+    const name = c.req.param('name');
+    const patch = parsePatchBody(await readJson(c, maxBodyBytes));
+    const ifMatch = expectedVersion(c);
+    return written(c, await writes.patch({ actor: c.get('actor'), serverId: serverIdOf(), name, patch, ifMatch }));
+  });
+
+  app.delete('/:name', auth, async (c) => {
+    const serverId = serverIdOf();
+    const row = await writes.delete({ actor: c.get('actor'), serverId, name: c.req.param('name'), ifMatch: expectedVersion(c) });
     return c.json({ deleted: true, server: serverId, name: row.name, version: row.version });
   });
 

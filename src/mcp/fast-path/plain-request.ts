@@ -1,3 +1,5 @@
+import { isObject } from '../../shared/json.ts';
+
 /**
  * Recognizes a *plain* 2026-07-28 request: the standard headers, a single
  * JSON-RPC request with the three envelope keys in `_meta` and nothing else
@@ -15,7 +17,6 @@ export interface PlainRequest {
   params: Record<string, unknown>;
 }
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
   for (const key in value) if (!allowed.has(key)) return false;

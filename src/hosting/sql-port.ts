@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../shared/logger.ts';
 
 /**
  * Serve the embedded database over the Postgres wire protocol on loopback, so

@@ -1,12 +1,13 @@
-import type { ServerSnapshot } from '../registry/registry.ts';
-import { EncodedResult, isObject, matchPlainRequest } from './plain-request.ts';
+import type { CatalogView } from '../../registry/snapshot.ts';
+import { isObject } from '../../shared/json.ts';
+import { EncodedResult, matchPlainRequest } from './plain-request.ts';
 
 /**
  * Pre-encoded answers to 2026-07-28 `tools/list`. Encoding a 250-tool page
  * (~140 KB) and the SDK's result checks cost milliseconds per request, the
  * whole price of listing a large registry. The first request for a page of a
- * snapshot goes through the SDK as usual; its result is kept as JSON text
- * (snapshots are replaced, never changed, so they are the cache key) and
+ * view goes through the SDK as usual; its result is kept as JSON text
+ * (views are replaced, never changed, so they are the cache key) and
  * later requests of the same shape get the same bytes with their own id.
  * Only plainly well-formed requests take the cached path; anything unusual
  * goes to the SDK, which validates and answers it.
@@ -29,24 +30,24 @@ export function matchListRequest(request: Request, body: unknown): ListRequest |
 
 export class ToolListCache {
   /** The encoded `result` of each page, as bytes: a request copies them once, nothing is re-encoded. */
-  private readonly pages = new WeakMap<ServerSnapshot, Map<string, Buffer>>();
+  private readonly pages = new WeakMap<CatalogView, Map<string, Buffer>>();
 
-  /** The cached answer for this snapshot and cursor, if the SDK has answered it once. */
-  answer(snapshot: ServerSnapshot | undefined, match: ListRequest): EncodedResult | undefined {
-    const result = snapshot && this.pages.get(snapshot)?.get(match.cursor);
+  /** The cached answer for this view and cursor, if the SDK has answered it once. */
+  answer(view: CatalogView | undefined, match: ListRequest): EncodedResult | undefined {
+    const result = view && this.pages.get(view)?.get(match.cursor);
     if (result === undefined) return undefined;
     return new EncodedResult(result, match.id);
   }
 
-  /** Keep the result of the SDK's answer for `snapshot` (the one current when the request started). */
-  async learn(snapshot: ServerSnapshot | undefined, match: ListRequest, response: Response): Promise<Response> {
-    if (!snapshot || response.status !== 200 || response.headers.get('content-type') !== 'application/json') return response;
+  /** Keep the result of the SDK's answer for `view` (the one current when the request started). */
+  async learn(view: CatalogView | undefined, match: ListRequest, response: Response): Promise<Response> {
+    if (!view || response.status !== 200 || response.headers.get('content-type') !== 'application/json') return response;
     const text = await response.text();
     try {
       const parsed = JSON.parse(text) as { result?: unknown; id?: unknown };
       if (isObject(parsed.result) && parsed.id === match.id) {
-        let byCursor = this.pages.get(snapshot);
-        if (!byCursor) this.pages.set(snapshot, (byCursor = new Map()));
+        let byCursor = this.pages.get(view);
+        if (!byCursor) this.pages.set(view, (byCursor = new Map()));
         byCursor.set(match.cursor, Buffer.from(JSON.stringify(parsed.result)));
       }
     } catch {

@@ -1,17 +1,24 @@
-import type { ServerRow } from '../drizzle/schema.ts';
-import type { Config } from './config.ts';
-import type { AppDeps } from './deps.ts';
-import { startListener, type Listener } from './listeners.ts';
+import type { RegistryStore } from '../db/registry-store.ts';
+import type { ServerRow } from '../db/schema.ts';
+import type { ProcessStatus } from '../observability/process-status.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { ListenerApp } from './listener-app.ts';
+import { type Listener, startListener } from './listeners.ts';
 
-export interface ListenerFailure {
-  serverId: string;
-  port: number;
-  error: string;
-  at: string;
+export interface ServerManagerDeps {
+  config: Pick<Config, 'host' | 'servers' | 'shutdownTimeoutMs'>;
+  store: RegistryStore;
+  registry: Registry;
+  status: ProcessStatus;
+  logger: Logger;
+  /** Builds a server's listener app. */
+  createApp(serverId: string): ListenerApp;
 }
 
 /** Which servers this process should serve, on which ports: enabled rows, restricted by TOOLPORT_SERVERS. */
-export function desiredServers(config: Config, rows: ServerRow[]): Map<string, number> {
+export function desiredServers(config: Pick<Config, 'servers'>, rows: ServerRow[]): Map<string, number> {
   const wanted = new Map<string, number>();
   for (const row of rows) {
     if (!row.enabled) continue;
@@ -27,7 +34,7 @@ export function desiredServers(config: Config, rows: ServerRow[]): Map<string, n
 }
 
 /** Start-up checks that deserve a hard stop: a selected server that does not exist or has no port. */
-export function checkSelection(config: Config, rows: ServerRow[]): void {
+export function checkSelection(config: Pick<Config, 'servers'>, rows: ServerRow[]): void {
   for (const wanted of config.servers ?? []) {
     const row = rows.find((candidate) => candidate.id === wanted.id);
     if (!row) {
@@ -46,7 +53,7 @@ export class ServerManager {
   readonly listeners = new Map<string, Listener>();
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: AppDeps) {}
+  constructor(private readonly deps: ServerManagerDeps) {}
 
   /**
    * Bring listeners in line with the table. `strict` (start-up) throws when
@@ -70,7 +77,7 @@ export class ServerManager {
       await listener.close(config.shutdownTimeoutMs);
       if (!desired.has(id)) registry.dropServer(id);
     }
-    for (const id of this.deps.listenerFailures.keys()) if (!desired.has(id)) this.deps.listenerFailures.delete(id);
+    this.deps.status.keepFailures((id) => desired.has(id));
     for (const [id, port] of desired) {
       if (this.listeners.has(id)) {
         if (changed === 'all' || changed.includes(id)) await registry.loadServer(id);
@@ -85,15 +92,15 @@ export class ServerManager {
     const snapshot = await registry.loadServer(id);
     if (!snapshot) return;
     try {
-      const listener = await startListener(this.deps, id, config.host, port);
+      const listener = await startListener(this.deps.createApp(id), id, config.host, port, logger);
       this.listeners.set(id, listener);
-      this.deps.listenerFailures.delete(id);
+      this.deps.status.listenerOk(id);
       logger.info('listening', { server: id, url: listener.url, tools: snapshot.tools.size, available: snapshot.available.length });
     } catch (error) {
       registry.dropServer(id);
       if (strict) throw error;
       const message = (error as Error).message;
-      this.deps.listenerFailures.set(id, { serverId: id, port, error: message, at: new Date().toISOString() });
+      this.deps.status.listenerFailed(id, port, message);
       logger.error('listener not started', { server: id, port, error: message });
     }
   }

@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config.ts';
-import { openDatabase } from './db/client.ts';
-import { migrate } from './db/migrate.ts';
-import { seed } from './db/seed.ts';
-import { isAppError } from './errors.ts';
-import { formatTable } from './format-table.ts';
-import { handlers } from './handlers/index.ts';
-import { createLogger } from './logger.ts';
-import { runStdio } from './mcp/stdio.ts';
-import { runSql } from './sql-command.ts';
+import { loadConfig } from '../shared/config.ts';
+import { openDatabase } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { seed } from '../registry/seed.ts';
+import { isAppError } from '../shared/errors.ts';
+import { formatTable } from '../shared/format-table.ts';
+import { handlers } from '../handlers/index.ts';
+import { createLogger } from '../shared/logger.ts';
+import { runStdio } from './commands/mcp.ts';
+import { runSql } from './commands/sql.ts';
 import { startToolport } from './toolport.ts';
 
 const USAGE = `Usage: toolport <command>

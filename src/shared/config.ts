@@ -93,7 +93,7 @@ type Env = Record<string, string | undefined>;
  * a desktop client that spawns `toolport mcp` from elsewhere must find the
  * same database that `npm start` created.
  */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.toolport/data', import.meta.url));
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.toolport/data', import.meta.url));
 
 /** Empty strings count as unset, as in most .env loaders. */
 function withoutEmpty(env: Env): Env {

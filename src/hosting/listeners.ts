@@ -1,8 +1,8 @@
-import { createAdaptorServer } from '@hono/node-server';
-import type { Server } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppDeps } from './deps.ts';
-import { createApp } from './http/app.ts';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Logger } from '../shared/logger.ts';
+import type { ListenerApp } from './listener-app.ts';
 
 /** One HTTP listener serving one server's tools. */
 export interface Listener {
@@ -23,10 +23,10 @@ export class PortInUseError extends Error {
   }
 }
 
-/** Build the server's app and start listening; resolves once bound (port 0 picks a free port). */
-export async function startListener(deps: AppDeps, serverId: string, host: string, port: number): Promise<Listener> {
-  const { app, close: closeApp } = createApp(deps, serverId);
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+/** Start listening with a server's app; resolves once bound (port 0 picks a free port). */
+export async function startListener(listenerApp: ListenerApp, serverId: string, host: string, port: number, logger: Logger): Promise<Listener> {
+  const { app, close: closeApp } = listenerApp;
+  const server = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -41,7 +41,7 @@ export async function startListener(deps: AppDeps, serverId: string, host: strin
     server.once('listening', onListening);
     server.listen(port, host);
   });
-  server.on('error', (error) => deps.logger.error('listener error', { server: serverId, error: error.message }));
+  server.on('error', (error) => logger.error('listener error', { server: serverId, error: error.message }));
   const bound = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
@@ -60,7 +60,7 @@ export async function startListener(deps: AppDeps, serverId: string, host: strin
  * Stop accepting, let requests in flight finish, then cut what is left after
  * `timeoutMs` (a stuck handler or an open stream must not hold shutdown forever).
  */
-function closeGracefully(server: Server, timeoutMs: number): Promise<void> {
+function closeGracefully(server: HttpServer, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
     timer.unref();

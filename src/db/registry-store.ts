@@ -1,8 +1,28 @@
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
-import { registryChanges, servers, tools, type RegistryChangeRow, type ServerRow, type ToolRow } from '../../drizzle/schema.ts';
-import type { Db } from '../db/client.ts';
-import { AppError } from '../errors.ts';
-import type { ToolDraft } from './definition.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Db } from './client.ts';
+import { type RegistryChangeRow, registryChanges, type ServerRow, servers, type ToolRow, tools } from './schema.ts';
+
+/** The columns of a tool row that a definition decides. */
+export interface ToolDraft {
+  name: string;
+  title: string | null;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema: Record<string, unknown> | null;
+  handler: string;
+  handlerConfig: Record<string, unknown>;
+  annotations: Record<string, unknown>;
+  enabled: boolean;
+}
+
+/** The columns of a servers row that seeding (and later the servers API) decides. */
+export interface ServerDraft {
+  id: string;
+  name: string;
+  description: string;
+  port: number | null;
+}
 
 /**
  * Reads and writes of the `servers` and `tools` tables. Database constraint
@@ -50,6 +70,49 @@ export function draftOfRow(row: ToolRow): ToolDraft {
 export class RegistryStore {
   constructor(private readonly db: Db) {}
 
+  /**
+   * Run `work` in one transaction, with a store bound to it. `actor` is set
+   * as the transaction-local setting `toolport.actor`, which the change-log
+   * trigger records (edits made directly in SQL are recorded as `sql:<role>`).
+   */
+  transaction<T>(actor: string, work: (store: RegistryStore) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('toolport.actor', ${actor}, true)`);
+      return work(new RegistryStore(tx as unknown as Db));
+    });
+  }
+
+  /** The row, locked until the transaction ends (so a read-modify-write cannot lose a concurrent one). */
+  async getToolForUpdate(serverId: string, name: string): Promise<ToolRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(tools)
+      .where(and(eq(tools.serverId, serverId), eq(tools.name, name)))
+      .for('update');
+    return row;
+  }
+
+  /** Insert a server unless one of that id exists; true when inserted. */
+  async insertServerIfMissing(server: ServerDraft): Promise<boolean> {
+    const inserted = await this.db.insert(servers).values(server).onConflictDoNothing().returning({ id: servers.id });
+    return inserted.length > 0;
+  }
+
+  /** Insert a tool unless one of that name exists on the server; the row when inserted. */
+  async insertToolIfMissing(serverId: string, draft: ToolDraft): Promise<ToolRow | undefined> {
+    const [row] = await this.db
+      .insert(tools)
+      .values({ serverId, ...draftColumns(draft) })
+      .onConflictDoNothing({ target: [tools.serverId, tools.name] })
+      .returning();
+    return row;
+  }
+
+  async hasAnyServer(): Promise<boolean> {
+    const [row] = await this.db.select({ id: servers.id }).from(servers).limit(1);
+    return row !== undefined;
+  }
+
   listServers(): Promise<ServerRow[]> {
     return this.db.select().from(servers).orderBy(asc(servers.id));
   }
@@ -94,8 +157,6 @@ export class RegistryStore {
       .returning({ id: registryChanges.id });
     return deleted.length;
   }
-
-
 
   async insertTool(serverId: string, draft: ToolDraft): Promise<ToolRow> {
     try {

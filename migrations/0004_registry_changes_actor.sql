@@ -1,0 +1,1 @@
+ALTER TABLE "registry_changes" ADD COLUMN "actor" text;

@@ -1,0 +1,91 @@
+import type { Hono } from 'hono';
+import type { Database } from '../db/client.ts';
+import { createRestApp } from '../http/app.ts';
+import type { DatabaseProbe } from '../http/routes/health.ts';
+import { createMcpEndpoint } from '../mcp/endpoint.ts';
+import { mcpRoutes } from '../mcp/route.ts';
+import type { ProcessStatus } from '../observability/process-status.ts';
+import type { ToolCaller } from '../registry/call.ts';
+import { serverCatalog } from '../registry/catalog.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { ToolWrites } from '../registry/tool-writes.ts';
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/logger.ts';
+
+/** What a listener's app is made of (built once in main/, shared by every listener). */
+export interface ListenerAppDeps {
+  config: Pick<Config, 'host' | 'adminToken' | 'maxBodyBytes' | 'allowedOrigins' | 'mcpSessionIdleMs' | 'mcpMaxSessions'>;
+  database: Database;
+  registry: Registry;
+  caller: ToolCaller;
+  writes: ToolWrites;
+  status: ProcessStatus;
+  logger: Logger;
+  version: string;
+}
+
+export interface ListenerApp {
+  app: Hono<any>;
+  /** Ends the app's long-lived MCP streams and sessions, so a listener can drain without waiting on them. */
+  close(): Promise<void>;
+}
+
+const PING_TIMEOUT_MS = 2000;
+
+/** A round trip to the database, bounded in time, reported to the process status. */
+export function databaseProbe(database: Database, status: ProcessStatus): DatabaseProbe {
+  return {
+    kind: database.kind,
+    async ping() {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          database.query('select 1'),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+          }),
+        ]).finally(() => clearTimeout(timer));
+        status.database.report(true);
+        return { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+      } catch (error) {
+        status.database.report(false, (error as Error).message);
+        return { ok: false, error: (error as Error).message };
+      }
+    },
+  };
+}
+
+/** One server's listener app: REST over its catalog, with /mcp mounted beside it. */
+export function createListenerApp(deps: ListenerAppDeps, serverId: string): ListenerApp {
+  const { config, registry, caller, logger } = deps;
+  const catalog = serverCatalog(registry, serverId);
+  const mcp = createMcpEndpoint({
+    catalog,
+    caller,
+    logger,
+    version: deps.version,
+    bindHost: config.host,
+    allowedOrigins: config.allowedOrigins,
+    maxBodyBytes: config.maxBodyBytes,
+    sessionIdleMs: config.mcpSessionIdleMs,
+    maxSessions: config.mcpMaxSessions,
+  });
+  const app = createRestApp({
+    server: serverId,
+    catalog,
+    caller,
+    writes: deps.writes,
+    adminToken: config.adminToken,
+    maxBodyBytes: config.maxBodyBytes,
+    status: () => deps.status.view(),
+    databaseFailed: (error) => deps.status.database.report(false, error),
+    database: databaseProbe(deps.database, deps.status),
+    version: deps.version,
+    port: () => registry.snapshot(serverId)?.server.port ?? null,
+    logger,
+  });
+  // /mcp bounds its body itself and answers in JSON-RPC, not in the REST envelope.
+  app.route('/mcp', mcpRoutes(mcp, logger));
+  return { app, close: () => mcp.close() };
+}

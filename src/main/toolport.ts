@@ -1,0 +1,99 @@
+import type { Database } from '../db/client.ts';
+import { handlers as builtInHandlers } from '../handlers/index.ts';
+import type { Handler } from '../handlers/define.ts';
+import { createListenerApp } from '../hosting/listener-app.ts';
+import type { Listener } from '../hosting/listeners.ts';
+import { checkSelection, ServerManager } from '../hosting/server-manager.ts';
+import { startSqlPort } from '../hosting/sql-port.ts';
+import type { ChangeFeed } from '../registry/change-feed.ts';
+import type { Config } from '../shared/config.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { createChangeFeed, createRuntime, type Runtime } from './runtime.ts';
+import { VERSION } from './version.ts';
+
+export { VERSION } from './version.ts';
+
+export interface Toolport {
+  /** The shared parts (store, registry, write service …), for commands and tests. */
+  runtime: Runtime;
+  feed: ChangeFeed;
+  /** Live view: listeners come and go as servers rows change. */
+  listeners: Map<string, Listener>;
+  servers: ServerManager;
+  sqlPort: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** An already opened and migrated database (tests reuse one per file); closed by stop() only if opened here. */
+  database?: Database;
+  handlers?: ReadonlyMap<string, Handler>;
+  /** Skip the embedded SQL port (tests). */
+  sqlPort?: boolean;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Start: open the database → migrate → seed if empty → load each server →
+ * one listener per server → follow the change feed (SQL edits, other
+ * processes, new servers rows) for as long as it runs.
+ */
+export async function startToolport(config: Config, options: StartOptions = {}): Promise<Toolport> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const handlers = options.handlers ?? builtInHandlers;
+  const runtime = await createRuntime(config, { handlers, logger, database: options.database, fetch: options.fetch });
+  const { database, store, registry, status } = runtime;
+  const ownsDatabase = !options.database;
+  const listenerDeps = { config, database, registry, caller: runtime.caller, writes: runtime.writes, status, logger, version: VERSION };
+  const servers = new ServerManager({ config, store, registry, status, logger, createApp: (serverId) => createListenerApp(listenerDeps, serverId) });
+  const feed = createChangeFeed(config, runtime, logger, (ids) => servers.reconcile(ids));
+  let sql: { port: number; stop(): Promise<void> } | undefined;
+  try {
+    await feed.init();
+    const rows = await store.listServers();
+    checkSelection(config, rows);
+    for (const wanted of config.servers ?? []) {
+      if (rows.find((row) => row.id === wanted.id)?.enabled === false) {
+        logger.warn('selected server is disabled: it starts when its row is enabled', { server: wanted.id });
+      }
+    }
+    await servers.reconcile('all', true);
+    await feed.start();
+
+    if (!config.adminToken) {
+      logger.warn('TOOLPORT_ADMIN_TOKEN is unset: registry writes (POST/PUT/PATCH/DELETE /tools) are open to local callers on this machine');
+    }
+    if (database.pglite && options.sqlPort !== false) {
+      sql = await startSqlPort(database.pglite, config.sqlPort, logger);
+      if (sql) {
+        database.lock?.update({ sqlHost: '127.0.0.1', sqlPort: sql.port });
+        logger.info('SQL port (embedded database)', { psql: `psql -h 127.0.0.1 -p ${sql.port} -U postgres` });
+      }
+    }
+  } catch (error) {
+    await feed.stop().catch(() => {});
+    await servers.stopAll(0).catch(() => {});
+    await sql?.stop().catch(() => {});
+    if (ownsDatabase) await database.close().catch(() => {});
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    runtime,
+    feed,
+    listeners: servers.listeners,
+    servers,
+    sqlPort: sql?.port,
+    stop() {
+      stopping ??= (async () => {
+        await feed.stop();
+        await servers.stopAll(config.shutdownTimeoutMs);
+        await sql?.stop();
+        if (ownsDatabase) await database.close();
+      })();
+      return stopping;
+    },
+  };
+}

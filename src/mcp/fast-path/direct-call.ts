@@ -1,0 +1,83 @@
+import type { CallResult } from '../../registry/call-result.ts';
+import type { ToolCaller } from '../../registry/call.ts';
+import type { ToolCatalog } from '../../registry/catalog.ts';
+import type { CatalogView } from '../../registry/snapshot.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { isObject } from '../../shared/json.ts';
+import { failureResult } from '../server.ts';
+import { matchPlainRequest, resultResponse } from './plain-request.ts';
+
+/**
+ * Direct answers to plain 2026-07-28 `tools/call` requests. The SDK's
+ * per-request work (a Server per request, message schema checks, era
+ * classification) is most of the cost of a call to a pure tool, so once the
+ * SDK has answered one call for a view, Toolport knows the result envelope
+ * it adds (resultType, server info in `_meta`) and answers further plain
+ * calls itself through the same call path — the result is the same object
+ * the SDK path would send. Everything else, including unknown or unavailable
+ * tools (protocol errors), still goes through the SDK.
+ */
+const PARAM_KEYS = new Set(['_meta', 'name', 'arguments']);
+const OWN_KEYS = new Set(['content', 'structuredContent', 'isError']);
+
+export interface CallRequest {
+  id: string | number;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export function matchCallRequest(request: Request, body: unknown): CallRequest | undefined {
+  const plain = matchPlainRequest(request, body, 'tools/call', PARAM_KEYS);
+  if (!plain) return undefined;
+  const { name, arguments: args } = plain.params;
+  if (typeof name !== 'string' || request.headers.get('mcp-name') !== name) return undefined;
+  if (args !== undefined && !isObject(args)) return undefined;
+  return { id: plain.id, name, args: args ?? {} };
+}
+
+export class DirectCalls {
+  /** What the SDK adds around a CallToolResult, learned per view (server info can change with it). */
+  private readonly envelopes = new WeakMap<CatalogView, string>();
+
+  constructor(
+    private readonly catalog: ToolCatalog,
+    private readonly caller: ToolCaller,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The answer, or undefined when this call must go through the SDK. */
+  async answer(view: CatalogView | undefined, match: CallRequest, signal: () => AbortSignal): Promise<Response | undefined> {
+    const envelope = view && this.envelopes.get(view);
+    if (!envelope) return undefined;
+    let result: CallResult;
+    try {
+      result = await this.caller.call(this.catalog, match.name, match.args, { signal });
+    } catch (error) {
+      try {
+        result = failureResult(this.logger, this.catalog, match.name, error);
+      } catch {
+        // Unknown or unavailable tool (thrown before any handler ran): a
+        // protocol error, which the SDK path encodes.
+        return undefined;
+      }
+    }
+    // structuredContent is always an object (checked), which every era's projection passes unchanged.
+    return resultResponse(Buffer.from(result.encode(envelope)), match.id);
+  }
+
+  /** Learn the envelope from an SDK answer to a call made on `view`. */
+  async learn(view: CatalogView | undefined, match: CallRequest, response: Response): Promise<Response> {
+    if (!view || response.status !== 200 || response.headers.get('content-type') !== 'application/json') return response;
+    const text = await response.text();
+    try {
+      const parsed = JSON.parse(text) as { result?: unknown; id?: unknown };
+      if (isObject(parsed.result) && Array.isArray(parsed.result.content) && parsed.id === match.id) {
+        const envelope = Object.fromEntries(Object.entries(parsed.result).filter(([key]) => !OWN_KEYS.has(key)));
+        this.envelopes.set(view, JSON.stringify(envelope));
+      }
+    } catch {
+      // not JSON after all: nothing learned
+    }
+    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+}
