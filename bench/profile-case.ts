@@ -1,15 +1,15 @@
 /** The profile mode of `npm run bench`: the cases it knows, and the run. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cleanups } from './cleanup.ts';
+import { COLD_TOTAL, log, RESULTS, ROOT, SMALL_UTILITY } from './common.ts';
 import { legacyCallCase, modernCallCase, modernListCase, registerRequests, restCallCase, restListCase } from './lib/cases.ts';
-import { setToolCount, type BenchDatabase } from './lib/db.ts';
+import { type BenchDatabase, setToolCount } from './lib/db.ts';
 import { LoadGenerator } from './lib/loadgen.ts';
-import { measureSides, type Figure, type Side } from './lib/measure.ts';
+import { type Figure, measureSides, type Side } from './lib/measure.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
 import type { Settings } from './lib/settings.ts';
 import { mainThreadProfile, startToolport } from './lib/targets.ts';
-import { cleanups } from './cleanup.ts';
-import { COLD_TOTAL, log, RESULTS, ROOT, SMALL_UTILITY } from './common.ts';
 import { toolportOnly } from './phases/bench.ts';
 
 /** BENCH_PROFILE=<case>: one case against Toolport under `node --cpu-prof`, summarized (load window only). */
@@ -68,7 +68,12 @@ export async function profile(settings: Settings, db: BenchDatabase, caseId: str
   if (!file) throw new Error(`no main-thread .cpuprofile of pid ${toolport.process.pid} in ${dir}`);
   const summary = summarizeProfile(file, ROOT, window);
   const text = formatProfile(summary);
-  process.stdout.write(`\n${figure ? `${caseId} at c=${connections}: ${figure.ok ? `${Math.round(figure.rps!)} req/s, p99 ${figure.p99Ms} ms` : figure.error}\n` : ''}${text}\n`);
-  writeFileSync(join(dir, `${caseId}.summary.json`), JSON.stringify({ caseId, connections, figure: figure ? { ...figure, runs: undefined } : undefined, ...summary }, null, 2));
+  process.stdout.write(
+    `\n${figure ? `${caseId} at c=${connections}: ${figure.ok ? `${Math.round(figure.rps!)} req/s, p99 ${figure.p99Ms} ms` : figure.error}\n` : ''}${text}\n`,
+  );
+  writeFileSync(
+    join(dir, `${caseId}.summary.json`),
+    JSON.stringify({ caseId, connections, figure: figure ? { ...figure, runs: undefined } : undefined, ...summary }, null, 2),
+  );
   log(`\nprofile: ${file}\nsummary: ${join(dir, `${caseId}.summary.json`)}`);
 }

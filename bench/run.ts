@@ -7,12 +7,20 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPgliteDatabase, createPostgresDatabase, DEFAULT_POSTGRES_URL, postgresReachable, seedWithCli, setToolCount, type BenchDatabase } from './lib/db.ts';
+import { cleanup, cleanups } from './cleanup.ts';
+import { log, RESULTS, ROOT, SMALL_UTILITY } from './common.ts';
+import {
+  type BenchDatabase,
+  createPgliteDatabase,
+  createPostgresDatabase,
+  DEFAULT_POSTGRES_URL,
+  postgresReachable,
+  seedWithCli,
+  setToolCount,
+} from './lib/db.ts';
 import { CAN_PIN, LOAD_CPU, pin } from './lib/processes.ts';
 import { renderMarkdown } from './lib/report.ts';
 import { loadSettings, type Settings } from './lib/settings.ts';
-import { cleanup, cleanups } from './cleanup.ts';
-import { log, RESULTS, ROOT, SMALL_UTILITY } from './common.ts';
 import { Bench } from './phases/bench.ts';
 import { calls } from './phases/calls.ts';
 import { cold } from './phases/cold.ts';
@@ -40,7 +48,8 @@ async function main(): Promise<void> {
   if (settings.profile) return profile(settings, db, settings.profile);
 
   const bench = new Bench(settings, db);
-  if (db.kind === 'pglite' && settings.backend === 'auto') bench.results.database.note = `no Postgres reachable at ${settings.databaseUrl}: every phase ran on PGlite`;
+  if (db.kind === 'pglite' && settings.backend === 'auto')
+    bench.results.database.note = `no Postgres reachable at ${settings.databaseUrl}: every phase ran on PGlite`;
   const phases: [string, () => Promise<void>][] = [
     ['calls', () => calls(bench)],
     ['register', () => register(bench)],
@@ -67,7 +76,10 @@ async function main(): Promise<void> {
   process.stdout.write('\n' + markdown + '\n');
   log(`\nwritten: bench/results/bench-${stamp}.json, bench/results/latest.json, bench/results/latest.md (${bench.results.elapsedS} s)`);
   const missed = bench.results.targets.filter((target) => target.met === false);
-  if (missed.length) log(`missed: ${missed.map((t) => t.id).join(', ')} — profile one with BENCH_PROFILE=<case> npm run bench (cases: ${Object.keys(PROFILE_CASES).join(', ')})`);
+  if (missed.length)
+    log(
+      `missed: ${missed.map((t) => t.id).join(', ')} — profile one with BENCH_PROFILE=<case> npm run bench (cases: ${Object.keys(PROFILE_CASES).join(', ')})`,
+    );
 }
 
 process.on('SIGINT', () => {

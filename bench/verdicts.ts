@@ -1,6 +1,7 @@
 /** The targets the figures are judged against, and the last figures derived from the whole run. */
-import type { TargetResult } from './lib/report.ts';
+
 import { COLD_TOTAL } from './common.ts';
+import type { TargetResult } from './lib/report.ts';
 import type { Bench } from './phases/bench.ts';
 
 /** Judge the figures against the targets, and complete the memory figures and the timing. */
@@ -14,7 +15,11 @@ export function finish(bench: Bench): void {
     targets.push({
       id,
       target: `${what} ≥ ${min} × floor (c=32)`,
-      measured: !load ? 'not measured' : load.ratioFloor === null ? `no ratio: ${load.toolport.error ?? load.floor?.error ?? 'errors'}` : `${load.ratioFloor.toFixed(2)} × floor`,
+      measured: !load
+        ? 'not measured'
+        : load.ratioFloor === null
+          ? `no ratio: ${load.toolport.error ?? load.floor?.error ?? 'errors'}`
+          : `${load.ratioFloor.toFixed(2)} × floor`,
       met: load?.ratioFloor === null || !load ? (load ? false : null) : load.ratioFloor >= min,
     });
   };
@@ -26,7 +31,11 @@ export function finish(bench: Bench): void {
   targets.push({
     id: 'mcp_list_10000_p99',
     target: `MCP tools/list, 10,000 tools: p99 < 50 ms (c=${maxC})`,
-    measured: !list10k ? 'not measured' : list10k.toolport.ok ? `p99 ${list10k.toolport.p99Ms!.toFixed(1)} ms per page request` : `errors: ${list10k.toolport.error}`,
+    measured: !list10k
+      ? 'not measured'
+      : list10k.toolport.ok
+        ? `p99 ${list10k.toolport.p99Ms!.toFixed(1)} ms per page request`
+        : `errors: ${list10k.toolport.error}`,
     met: !list10k ? null : list10k.toolport.ok && list10k.toolport.p99Ms! < 50,
   });
   const cross = results.registration?.notify.find((f) => f.listener === 'other process');

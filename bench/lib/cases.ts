@@ -1,6 +1,7 @@
 import type { LoadRequest } from './load-types.ts';
 import type { Side } from './measure.ts';
 import {
+  type Captured,
   capture,
   check,
   closeLegacySession,
@@ -12,7 +13,6 @@ import {
   restCall,
   restList,
   rpcResult,
-  type Captured,
   type Template,
 } from './requests.ts';
 import type { FloorCase } from './targets.ts';
@@ -169,7 +169,11 @@ export async function modernListCase(toolportUrl: string, sdkUrl: string | undef
     const template = modern('tools/list', {});
     const sdkCaptured = await capture(sdkUrl, template);
     const result = rpcResult(sdkCaptured);
-    check(sdkCaptured.status === 200 && result?.tools?.length === expectedTools && !result?.nextCursor, `SDK tools/list of ${expectedTools} tools`, sdkCaptured);
+    check(
+      sdkCaptured.status === 200 && result?.tools?.length === expectedTools && !result?.nextCursor,
+      `SDK tools/list of ${expectedTools} tools`,
+      sdkCaptured,
+    );
     sdk = { target: 'sdk', url: sdkUrl, requests: [expectTemplate(template, sdkCaptured)], requestsPerUnit: 1, bodyBytesPerUnit: bytes([sdkCaptured]) };
   }
   return {
@@ -192,7 +196,11 @@ export async function restListCase(toolportUrl: string, expectedTools: number, i
   const template = restList();
   const captured = await capture(toolportUrl, template);
   const json = captured.json as Json;
-  check(captured.status === 200 && json?.count === expectedTools && json?.tools?.length === expectedTools, `REST GET /tools (${expectedTools} tools)`, captured);
+  check(
+    captured.status === 200 && json?.count === expectedTools && json?.tools?.length === expectedTools,
+    `REST GET /tools (${expectedTools} tools)`,
+    captured,
+  );
   return {
     id,
     label: `REST GET /tools, ${expectedTools.toLocaleString('en')} tools`,

@@ -152,7 +152,9 @@ export interface ExportedTool {
 
 /** A server's enabled tools, for the SDK baseline to register the same definitions. */
 export async function exportServer(database: BenchDatabase, serverId: string) {
-  const [server] = await database.query<{ id: string; name: string; description: string }>(`SELECT id, name, description FROM servers WHERE id = '${serverId}'`);
+  const [server] = await database.query<{ id: string; name: string; description: string }>(
+    `SELECT id, name, description FROM servers WHERE id = '${serverId}'`,
+  );
   const rows = await database.query<{
     name: string;
     title: string | null;

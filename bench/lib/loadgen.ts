@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadJob, LoadResult } from './load-types.ts';
 import { LOAD_CPU, pin } from './processes.ts';
@@ -10,7 +10,10 @@ export class LoadGenerator {
   private readonly waiting = new Map<number, { resolve: (result: LoadResult) => void; reject: (error: Error) => void }>();
 
   constructor() {
-    this.child = fork(fileURLToPath(new URL('../load-worker.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(fileURLToPath(new URL('../load-worker.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     pin(this.child.pid!, LOAD_CPU);
     this.child.on('message', (message: { id: number; result?: LoadResult; error?: string }) => {
       const waiter = this.waiting.get(message.id);

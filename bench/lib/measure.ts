@@ -1,5 +1,5 @@
-import type { LoadGenerator } from './loadgen.ts';
 import type { LoadRequest, LoadResult } from './load-types.ts';
+import type { LoadGenerator } from './loadgen.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -76,7 +76,13 @@ export function figureOf(side: Side, connections: number, runs: LoadResult[]): F
   };
 }
 
-export async function measureSides(generator: LoadGenerator, sides: Side[], connections: number, settings: Settings, log: (line: string) => void): Promise<Figure[]> {
+export async function measureSides(
+  generator: LoadGenerator,
+  sides: Side[],
+  connections: number,
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<Figure[]> {
   const opened = await Promise.all(sides.map((side) => side.sessions?.(connections)));
   try {
     const jobOf = (side: Side, index: number, durationS: number, warmup = false) => ({
@@ -96,12 +102,16 @@ export async function measureSides(generator: LoadGenerator, sides: Side[], conn
         let result = await generator.run(jobOf(side, index, durationS));
         while (!side.amount && result.responses < 2 * connections && !problems({ ...result, responses: 1 }) && durationS < settings.durationS * 8) {
           durationS *= 2;
-          log(`    ${side.target.padEnd(8)} c=${String(connections).padEnd(3)} only ${result.responses} responses in ${result.durationS} s: again for ${durationS} s`);
+          log(
+            `    ${side.target.padEnd(8)} c=${String(connections).padEnd(3)} only ${result.responses} responses in ${result.durationS} s: again for ${durationS} s`,
+          );
           result = await generator.run(jobOf(side, index, durationS));
         }
         runs[index]!.push(result);
         const p99 = typeof result.p99Ms === 'number' && Number.isFinite(result.p99Ms) ? `${result.p99Ms.toFixed(2)} ms` : '–';
-        log(`    ${side.target.padEnd(8)} c=${String(connections).padEnd(3)} run ${run + 1}: ${Math.round(result.rps)} req/s, p99 ${p99}${problems(result) ? `  ✗ ${problems(result)}` : ''}`);
+        log(
+          `    ${side.target.padEnd(8)} c=${String(connections).padEnd(3)} run ${run + 1}: ${Math.round(result.rps)} req/s, p99 ${p99}${problems(result) ? `  ✗ ${problems(result)}` : ''}`,
+        );
       }
     }
     return sides.map((side, index) => figureOf(side, connections, runs[index]!));

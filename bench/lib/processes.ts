@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
@@ -96,7 +96,8 @@ export async function waitHealthy(spawned: Spawned, urls: string[], timeoutMs = 
   let exited = false;
   void spawned.exited.then(() => (exited = true));
   while (pending.size) {
-    if (exited) throw new Error(`${spawned.name} exited during start (code ${spawned.child.exitCode}, signal ${spawned.child.signalCode})\n${spawned.output()}`);
+    if (exited)
+      throw new Error(`${spawned.name} exited during start (code ${spawned.child.exitCode}, signal ${spawned.child.signalCode})\n${spawned.output()}`);
     if (Date.now() > deadline) throw new Error(`${spawned.name}: ${[...pending].join(', ')} not healthy after ${timeoutMs} ms\n${spawned.output()}`);
     await Promise.all(
       [...pending].map(async (url) => {

@@ -1,5 +1,5 @@
-import type { LatencyFigure } from './notify.ts';
 import type { Figure, LoadCase } from './measure.ts';
+import type { LatencyFigure } from './notify.ts';
 
 /** The JSON written to bench/results/ (fields explained in bench/results/README.md). */
 export interface ColdStart {
@@ -49,7 +49,9 @@ export interface BenchResults {
 }
 
 const fmt = (value: number | null | undefined, digits = 0) =>
-  value === null || value === undefined || Number.isNaN(value) ? '–' : value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  value === null || value === undefined || Number.isNaN(value)
+    ? '–'
+    : value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function throughput(figure: Figure | undefined): string {
   if (!figure) return '–';
@@ -84,7 +86,9 @@ export function renderMarkdown(results: BenchResults, caseTargets: Map<string, s
       `best of ${results.settings.runs} × ${results.settings.durationS} s after ${results.settings.warmupS} s warm-up; load generator: ${results.machine.loadGenerator}.`,
   );
   lines.push('');
-  lines.push('| measurement | c | Toolport req/s | Toolport p50 / p99 ms | floor req/s | SDK req/s | SDK p50 / p99 ms | ÷ floor | ÷ SDK | body per unit (Toolport / SDK) | target |');
+  lines.push(
+    '| measurement | c | Toolport req/s | Toolport p50 / p99 ms | floor req/s | SDK req/s | SDK p50 / p99 ms | ÷ floor | ÷ SDK | body per unit (Toolport / SDK) | target |',
+  );
   lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
   for (const load of results.loads) {
     const targetId = caseTargets.get(`${load.id}@${load.connections}`);
@@ -137,7 +141,9 @@ export function renderMarkdown(results: BenchResults, caseTargets: Map<string, s
     lines.push('', '| Toolport RSS | tools | RSS |', '|---|--:|--:|');
     for (const sample of results.memory.samples) lines.push(`| ${sample.when} | ${sample.tools.toLocaleString('en')} | ${fmt(sample.rssMb, 1)} MB |`);
     const rssTarget = targets.get('rss_after_c32');
-    lines.push(`| **max after a c=32 phase** | | **${fmt(results.memory.maxAfterC32Mb, 1)} MB** ${rssTarget ? `(${rssTarget.target}: ${mark(rssTarget.met)})` : ''} |`);
+    lines.push(
+      `| **max after a c=32 phase** | | **${fmt(results.memory.maxAfterC32Mb, 1)} MB** ${rssTarget ? `(${rssTarget.target}: ${mark(rssTarget.met)})` : ''} |`,
+    );
     lines.push(`| **RSS per 10,000 tools** (idle, 10,000-tool registry − 10-tool registry) | | **${fmt(results.memory.rssPer10kToolsMb, 1)} MB** |`);
     const floorMax = Math.max(0, ...results.loads.map((load) => load.baselineRssMb.floor ?? 0));
     const sdkMax = Math.max(0, ...results.loads.map((load) => load.baselineRssMb.sdk ?? 0));

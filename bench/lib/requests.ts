@@ -87,13 +87,17 @@ export async function capture(baseUrl: string, request: Template, extraHeaders: 
   const probe = `"id":${PROBE_ID}`;
   const occurrences = text.split(probe).length - 1;
   if (request.body?.includes('__BENCH_ID__') && occurrences !== 1) {
-    throw new Error(`${request.method} ${baseUrl}${request.path}: expected the request id once in the answer, found it ${occurrences} times (status ${response.status}): ${text.slice(0, 400)}`);
+    throw new Error(
+      `${request.method} ${baseUrl}${request.path}: expected the request id once in the answer, found it ${occurrences} times (status ${response.status}): ${text.slice(0, 400)}`,
+    );
   }
   let json: unknown;
   try {
     json = parseBody(contentType, text);
   } catch (error) {
-    throw new Error(`${request.method} ${baseUrl}${request.path}: unparseable answer (status ${response.status}, ${contentType}): ${(error as Error).message}\n${text.slice(0, 400)}`);
+    throw new Error(
+      `${request.method} ${baseUrl}${request.path}: unparseable answer (status ${response.status}, ${contentType}): ${(error as Error).message}\n${text.slice(0, 400)}`,
+    );
   }
   return { status: response.status, contentType, body: text, template: text.replace(probe, '"id":__BENCH_ID__'), json };
 }

@@ -13,7 +13,12 @@ function number(name: string, fallback: number): number {
 
 function list(name: string, fallback: string[]): string[] {
   const raw = process.env[name];
-  return raw ? raw.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
+  return raw
+    ? raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 export const PHASES = ['cold', 'calls', 'register', 'lists'] as const;

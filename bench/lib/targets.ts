@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchDatabase, ExportedTool } from './db.ts';
 import { freePorts } from './ports.ts';
-import { listeningPorts, rssMb, SERVER_CPU, sleep, spawnNode, waitHealthy, type Spawned } from './processes.ts';
+import { listeningPorts, rssMb, SERVER_CPU, type Spawned, sleep, spawnNode, waitHealthy } from './processes.ts';
 
 /** The three kinds of server the bench drives, each its own process on the server core. */
 

@@ -1,16 +1,16 @@
 /** The state one `npm run bench` run builds up, and the steps every phase shares: sampling RSS, measuring cases. */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { countTools, exportServer, type BenchDatabase } from '../lib/db.ts';
+import { cleanups } from '../cleanup.ts';
+import { AUTOCANNON_VERSION, log, ROOT, VERSION } from '../common.ts';
 import type { PreparedCase } from '../lib/cases.ts';
+import { type BenchDatabase, countTools, type exportServer } from '../lib/db.ts';
 import { LoadGenerator } from '../lib/loadgen.ts';
 import { measureSides, ratio, type Side } from '../lib/measure.ts';
 import { CAN_PIN, rssMb } from '../lib/processes.ts';
 import type { BenchResults } from '../lib/report.ts';
 import type { Settings } from '../lib/settings.ts';
-import { settledRss, type RunningServer, type RunningToolport, type SdkServerSpec } from '../lib/targets.ts';
-import { cleanups } from '../cleanup.ts';
-import { AUTOCANNON_VERSION, log, ROOT, VERSION } from '../common.ts';
+import { type RunningServer, type RunningToolport, type SdkServerSpec, settledRss } from '../lib/targets.ts';
 
 /** Which Toolport was measured: the commit, and the server files changed since (a dirty tree is measured as it is). */
 function sourceVersion(): BenchResults['toolport'] {
@@ -18,12 +18,24 @@ function sourceVersion(): BenchResults['toolport'] {
   const head = git('rev-parse', '--short', 'HEAD');
   if (head.status !== 0) return { version: VERSION, commit: null, changedFiles: [] };
   const status = git('status', '--porcelain', '--', 'src', 'migrations', 'drizzle', 'seeds', 'package.json');
-  return { version: VERSION, commit: head.stdout.trim(), changedFiles: status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3)) };
+  return {
+    version: VERSION,
+    commit: head.stdout.trim(),
+    changedFiles: status.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3)),
+  };
 }
 
 export function sdkSpec(exported: Awaited<ReturnType<typeof exportServer>>): SdkServerSpec {
   // Same identity as Toolport's server (name toolport-<id>, title, instructions), so the answers are byte-comparable.
-  return { name: `toolport-${exported.id}`, title: exported.name, ...(exported.description ? { instructions: exported.description } : {}), tools: exported.tools };
+  return {
+    name: `toolport-${exported.id}`,
+    title: exported.name,
+    ...(exported.description ? { instructions: exported.description } : {}),
+    tools: exported.tools,
+  };
 }
 
 /** A Toolport-only side for the load generator (no floor, no SDK). */

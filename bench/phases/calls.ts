@@ -1,10 +1,11 @@
 /** Phase `calls`: tools/call on a 10-tool registry, against the floor and the SDK baseline. */
+
+import { using } from '../cleanup.ts';
+import { log, ROOT, SMALL_UTILITY, VERSION } from '../common.ts';
 import { legacyCallCase, modernCallCase, restCallCase } from '../lib/cases.ts';
 import { exportServer, setToolCount } from '../lib/db.ts';
 import { startFloor, startSdk, startToolport } from '../lib/targets.ts';
-import { using } from '../cleanup.ts';
-import { log, ROOT, SMALL_UTILITY, VERSION } from '../common.ts';
-import { sdkSpec, type Bench } from './bench.ts';
+import { type Bench, sdkSpec } from './bench.ts';
 
 /** Calls on a 10-tool registry: REST, MCP 2026-07-28 stateless, MCP 2025 session. */
 export async function calls(bench: Bench): Promise<void> {

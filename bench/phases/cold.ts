@@ -1,9 +1,10 @@
 /** Phase `cold`: spawn → healthy, on each backend, on a small and a large registry. */
+
+import { cleanups } from '../cleanup.ts';
+import { COLD_TOTAL, log, ROOT } from '../common.ts';
 import { countTools, createPgliteDatabase, createPostgresDatabase, seedWithCli, setToolCount } from '../lib/db.ts';
 import type { ColdStart } from '../lib/report.ts';
 import { startToolport } from '../lib/targets.ts';
-import { cleanups } from '../cleanup.ts';
-import { COLD_TOTAL, log, ROOT } from '../common.ts';
 import type { Bench } from './bench.ts';
 
 const median = (values: number[]) => {
@@ -44,7 +45,14 @@ export async function cold(bench: Bench): Promise<void> {
             run--;
           }
         }
-        const result: ColdStart = { backend, tools: total, runsMs, medianMs: median(runsMs), minMs: runsMs.length ? Math.min(...runsMs) : null, ...(error ? { error } : {}) };
+        const result: ColdStart = {
+          backend,
+          tools: total,
+          runsMs,
+          medianMs: median(runsMs),
+          minMs: runsMs.length ? Math.min(...runsMs) : null,
+          ...(error ? { error } : {}),
+        };
         bench.results.coldStart.push(result);
         log(`  ${total} tools: ${runsMs.join(', ')} ms${error ? ` ERROR ${error}` : ''}`);
       }

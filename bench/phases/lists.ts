@@ -1,11 +1,11 @@
 /** Phase `lists`: tools/list and GET /tools on large registries. */
-import { modernListCase, restListCase } from '../lib/cases.ts';
-import { exportServer, setToolCount } from '../lib/db.ts';
-import { startFloor, startSdk, startToolport, type RunningServer } from '../lib/targets.ts';
+
 import { using } from '../cleanup.ts';
 import { LIST_SIZES, log, ROOT, SMALL_UTILITY, VERSION } from '../common.ts';
-import { sdkSpec, type Bench } from './bench.ts';
-
+import { modernListCase, restListCase } from '../lib/cases.ts';
+import { exportServer, setToolCount } from '../lib/db.ts';
+import { type RunningServer, startFloor, startSdk, startToolport } from '../lib/targets.ts';
+import { type Bench, sdkSpec } from './bench.ts';
 
 /** tools/list and GET /tools with 1,000 and 10,000 tools on one server. */
 export async function lists(bench: Bench): Promise<void> {
@@ -20,7 +20,8 @@ export async function lists(bench: Bench): Promise<void> {
       const run = async (sdk: RunningServer | undefined) => {
         const url = toolport.urls.utility;
         const cases = [await modernListCase(url, sdk?.urls[0], size, `mcp_list_${size}`), await restListCase(url, size, `rest_list_${size}`)];
-        if (!sdk) cases[0]!.notes.push('SDK baseline not run at 10,000 tools: its documented factory registers every tool on every request (see the 1,000-tool row)');
+        if (!sdk)
+          cases[0]!.notes.push('SDK baseline not run at 10,000 tools: its documented factory registers every tool on every request (see the 1,000-tool row)');
         await using(await startFloor(ROOT, Object.assign({}, ...cases.map((c) => c.floorCases))), (floor) => bench.measure(cases, floor, toolport, tools, sdk));
       };
       if (utility) await using(await startSdk(ROOT, [sdkSpec(utility)], VERSION), (sdk) => run(sdk));

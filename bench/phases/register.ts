@@ -1,11 +1,12 @@
 /** Phase `register`: POST /tools → list_changed latency, then POST /tools throughput. */
-import { registerRequests } from '../lib/cases.ts';
-import { measureSides } from '../lib/measure.ts';
-import { closeListeners, measureNotifyLatency, openListener, type LatencyFigure, type Listener } from '../lib/notify.ts';
-import { startToolport } from '../lib/targets.ts';
+
 import { cleanups, using } from '../cleanup.ts';
 import { log, ROOT } from '../common.ts';
-import { toolportOnly, type Bench } from './bench.ts';
+import { registerRequests } from '../lib/cases.ts';
+import { measureSides } from '../lib/measure.ts';
+import { closeListeners, type LatencyFigure, type Listener, measureNotifyLatency, openListener } from '../lib/notify.ts';
+import { startToolport } from '../lib/targets.ts';
+import { type Bench, toolportOnly } from './bench.ts';
 
 /** Registration → list_changed latency on this process and on another one, then POST /tools throughput. */
 export async function register(bench: Bench): Promise<void> {
@@ -28,7 +29,9 @@ export async function register(bench: Bench): Promise<void> {
         namePrefix: 'notify_',
       });
       for (const f of notify) {
-        log(`    ${f.listener}: ${f.status === 'not-delivered' ? f.note : `p50 ${f.p50Ms} ms, p90 ${f.p90Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms (${f.delivered}/${f.registrations})`}`);
+        log(
+          `    ${f.listener}: ${f.status === 'not-delivered' ? f.note : `p50 ${f.p50Ms} ms, p90 ${f.p90Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms (${f.delivered}/${f.registrations})`}`,
+        );
       }
     };
     listeners.push(await openListener('same process', toolport.urls.finance));

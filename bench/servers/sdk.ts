@@ -20,6 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import {
+  type CallToolResult,
   createMcpHandler,
   fromJsonSchema,
   hostHeaderValidationResponse,
@@ -27,7 +28,6 @@ import {
   localhostAllowedOrigins,
   McpServer,
   originValidationResponse,
-  type CallToolResult,
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import * as v from 'valibot';
@@ -71,7 +71,10 @@ for (const config of servers) {
   });
 
   const factory = () => {
-    const server = new McpServer({ name: config.name, title: config.title, version: config.version }, config.instructions ? { instructions: config.instructions } : {});
+    const server = new McpServer(
+      { name: config.name, title: config.title, version: config.version },
+      config.instructions ? { instructions: config.instructions } : {},
+    );
     for (const { tool, handler, input, output } of tools) {
       server.registerTool(
         tool.name,

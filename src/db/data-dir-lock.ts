@@ -23,9 +23,7 @@ export interface DataDirLock {
 export class DataDirLockedError extends Error {
   readonly holder: LockInfo;
   constructor(dataDir: string, holder: LockInfo) {
-    const sql = holder.sqlPort
-      ? ` It serves SQL on ${holder.sqlHost ?? '127.0.0.1'}:${holder.sqlPort}: use \`npm run sql\` or psql there.`
-      : '';
+    const sql = holder.sqlPort ? ` It serves SQL on ${holder.sqlHost ?? '127.0.0.1'}:${holder.sqlPort}: use \`npm run sql\` or psql there.` : '';
     super(
       `The embedded database at ${dataDir} is in use by another Toolport process (pid ${holder.pid}, since ${holder.startedAt}).` +
         ` Stop that process, point TOOLPORT_DATA_DIR at another directory, or set DATABASE_URL to share a Postgres server.` +

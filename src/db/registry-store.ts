@@ -127,12 +127,18 @@ export class RegistryStore {
   }
 
   async getTool(serverId: string, name: string): Promise<ToolRow | undefined> {
-    const [row] = await this.db.select().from(tools).where(and(eq(tools.serverId, serverId), eq(tools.name, name)));
+    const [row] = await this.db
+      .select()
+      .from(tools)
+      .where(and(eq(tools.serverId, serverId), eq(tools.name, name)));
     return row;
   }
 
   getToolsByName(serverId: string, names: string[]): Promise<ToolRow[]> {
-    return this.db.select().from(tools).where(and(eq(tools.serverId, serverId), inArray(tools.name, names)));
+    return this.db
+      .select()
+      .from(tools)
+      .where(and(eq(tools.serverId, serverId), inArray(tools.name, names)));
   }
 
   /** The newest change id: read before loading snapshots, so nothing committed after it is missed. */
@@ -195,7 +201,10 @@ export class RegistryStore {
   async deleteTool(serverId: string, name: string, expectedVersion?: number): Promise<ToolRow> {
     const conditions = [eq(tools.serverId, serverId), eq(tools.name, name)];
     if (expectedVersion !== undefined) conditions.push(eq(tools.version, expectedVersion));
-    const [row] = await this.db.delete(tools).where(and(...conditions)).returning();
+    const [row] = await this.db
+      .delete(tools)
+      .where(and(...conditions))
+      .returning();
     if (row) return row;
     return this.explainMissing(serverId, name, expectedVersion);
   }

@@ -54,10 +54,7 @@ export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchem
   config?: C;
   /** Default MCP annotations (readOnlyHint, openWorldHint …). */
   annotations?: JsonObject;
-  run(
-    input: v.InferOutput<I>,
-    ctx: HandlerContext<C extends v.GenericSchema ? v.InferOutput<C> : JsonObject>,
-  ): Promise<HandlerResult> | HandlerResult;
+  run(input: v.InferOutput<I>, ctx: HandlerContext<C extends v.GenericSchema ? v.InferOutput<C> : JsonObject>): Promise<HandlerResult> | HandlerResult;
 }
 
 export interface Handler {

@@ -11,15 +11,7 @@ import { textAnalyzer } from './utility/text_analyzer.ts';
  * The only wiring point: a handler exists for the registry (tools.handler)
  * exactly when it is listed here.
  */
-const ALL: readonly Handler[] = [
-  getStockPrice,
-  calculatePortfolio,
-  getFinancialNews,
-  getWeather,
-  getTime,
-  dataProcessor,
-  textAnalyzer,
-];
+const ALL: readonly Handler[] = [getStockPrice, calculatePortfolio, getFinancialNews, getWeather, getTime, dataProcessor, textAnalyzer];
 
 function byName(list: readonly Handler[]): ReadonlyMap<string, Handler> {
   const map = new Map<string, Handler>();

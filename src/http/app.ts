@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseUnavailable } from '../db/health.ts';
+import type { StatusView } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
@@ -11,7 +12,6 @@ import { adminAuth } from './middleware/admin-auth.ts';
 import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
 import { infoRoutes } from './routes/info.ts';
 import { toolsRoutes } from './routes/tools.ts';
-import type { StatusView } from '../observability/process-status.ts';
 
 export interface RestAppDeps {
   /** The name errors carry as `server`. */
@@ -42,14 +42,8 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   // REST bodies are bounded where they are read (readJson), without building a fetch Request.
   app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database }));
   app.route('/ready', readyRoutes({ server, database: deps.database }));
-  app.route(
-    '/info',
-    infoRoutes({ catalog, version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }),
-  );
-  app.route(
-    '/tools',
-    toolsRoutes({ catalog, caller: deps.caller, writes: deps.writes, auth: adminAuth(deps.adminToken), maxBodyBytes: deps.maxBodyBytes }),
-  );
+  app.route('/info', infoRoutes({ catalog, version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }));
+  app.route('/tools', toolsRoutes({ catalog, caller: deps.caller, writes: deps.writes, auth: adminAuth(deps.adminToken), maxBodyBytes: deps.maxBodyBytes }));
 
   app.notFound((c) => {
     const error = new AppError('not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`);

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../shared/config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { handlers } from '../handlers/index.ts';
 import { seed } from '../registry/seed.ts';
+import { loadConfig } from '../shared/config.ts';
 import { isAppError } from '../shared/errors.ts';
 import { formatTable } from '../shared/format-table.ts';
-import { handlers } from '../handlers/index.ts';
 import { createLogger } from '../shared/logger.ts';
 import { runStdio } from './commands/mcp.ts';
 import { runSql } from './commands/sql.ts';

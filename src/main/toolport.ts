@@ -1,6 +1,6 @@
 import type { Database } from '../db/client.ts';
-import { handlers as builtInHandlers } from '../handlers/index.ts';
 import type { Handler } from '../handlers/define.ts';
+import { handlers as builtInHandlers } from '../handlers/index.ts';
 import { createListenerApp } from '../hosting/listener-app.ts';
 import type { Listener } from '../hosting/listeners.ts';
 import { checkSelection, ServerManager } from '../hosting/server-manager.ts';

@@ -12,12 +12,7 @@ export const SESSION_NOT_FOUND = -32001;
 
 export type JsonRpcId = string | number | null;
 
-export function jsonRpcError(
-  status: number,
-  code: number,
-  message: string,
-  options: { id?: JsonRpcId; headers?: Record<string, string> } = {},
-): Response {
+export function jsonRpcError(status: number, code: number, message: string, options: { id?: JsonRpcId; headers?: Record<string, string> } = {}): Response {
   return Response.json(
     { jsonrpc: '2.0', error: { code, message }, id: options.id ?? null },
     { status, headers: { 'content-type': 'application/json', ...options.headers } },

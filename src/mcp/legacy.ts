@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Server as SdkServer } from '@modelcontextprotocol/server';
+import { isInitializeRequest, type Server as SdkServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { jsonRpcError, requestIdOf, SERVER_ERROR, SESSION_NOT_FOUND } from './jsonrpc.ts';
 import type { SessionStore } from './sessions.ts';
 

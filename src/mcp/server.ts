@@ -1,6 +1,6 @@
-import { ProtocolError, ProtocolErrorCode, type CallToolResult, Server as SdkServer } from '@modelcontextprotocol/server';
-import { CallResult } from '../registry/call-result.ts';
+import { type CallToolResult, ProtocolError, ProtocolErrorCode, Server as SdkServer } from '@modelcontextprotocol/server';
 import type { ToolCaller } from '../registry/call.ts';
+import { CallResult } from '../registry/call-result.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
 import { type AppError, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';

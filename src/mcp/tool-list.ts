@@ -82,11 +82,7 @@ function firstAfter(names: readonly string[], name: string): number {
   return low;
 }
 
-export function listToolsPage(
-  view: CatalogView | undefined,
-  cursor: string | undefined,
-  pageSize = TOOLS_PAGE_SIZE,
-): { tools: Tool[]; nextCursor?: string } {
+export function listToolsPage(view: CatalogView | undefined, cursor: string | undefined, pageSize = TOOLS_PAGE_SIZE): { tools: Tool[]; nextCursor?: string } {
   if (!view) return { tools: [] };
   const { tools, names } = toolsOf(view);
   const start = cursor === undefined ? 0 : firstAfter(names, decodeCursor(cursor));

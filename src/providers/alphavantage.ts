@@ -1,13 +1,5 @@
 import { endpoint, getJson, isRecord, redact, toNumber, UpstreamError } from './http.ts';
-import type {
-  NewsArticle,
-  NewsProvider,
-  NewsQuery,
-  NewsResult,
-  ProviderCallOptions,
-  StockQuote,
-  StockQuoteProvider,
-} from './types.ts';
+import type { NewsArticle, NewsProvider, NewsQuery, NewsResult, ProviderCallOptions, StockQuote, StockQuoteProvider } from './types.ts';
 
 /**
  * Alpha Vantage (https://www.alphavantage.co/documentation/): GLOBAL_QUOTE for
@@ -52,10 +44,7 @@ async function query(
   for (const key of ['Note', 'Information']) {
     const notice = body[key];
     if (typeof notice === 'string') {
-      throw new UpstreamError(
-        SERVICE,
-        redact(`${SERVICE} returned a notice instead of ${fn} data (often its request-rate limit): ${notice}`, secrets),
-      );
+      throw new UpstreamError(SERVICE, redact(`${SERVICE} returned a notice instead of ${fn} data (often its request-rate limit): ${notice}`, secrets));
     }
   }
   return body;
@@ -83,8 +72,7 @@ export function createAlphaVantageStockProvider(options: AlphaVantageOptions): S
       const previousClose = toNumber(quote['08. previous close']) ?? null;
       const change = toNumber(quote['09. change']) ?? (previousClose === null ? null : price - previousClose);
       const changePercent =
-        toNumber(quote['10. change percent']) ??
-        (previousClose === null || previousClose === 0 ? null : ((price - previousClose) / previousClose) * 100);
+        toNumber(quote['10. change percent']) ?? (previousClose === null || previousClose === 0 ? null : ((price - previousClose) / previousClose) * 100);
       const reported = quote['01. symbol'];
       return {
         symbol: typeof reported === 'string' && reported ? reported : symbol,
@@ -114,10 +102,7 @@ export function parseAlphaVantageTime(value: unknown): string | undefined {
 function toArticle(item: unknown): NewsArticle | undefined {
   if (!isRecord(item) || typeof item.title !== 'string' || !item.title) return undefined;
   const tickers = Array.isArray(item.ticker_sentiment) ? item.ticker_sentiment : [];
-  const publisher =
-    (typeof item.source === 'string' && item.source) ||
-    (typeof item.source_domain === 'string' && item.source_domain) ||
-    'unknown';
+  const publisher = (typeof item.source === 'string' && item.source) || (typeof item.source_domain === 'string' && item.source_domain) || 'unknown';
   return {
     title: item.title,
     summary: typeof item.summary === 'string' ? item.summary : '',
@@ -132,12 +117,7 @@ export function createAlphaVantageNewsProvider(options: AlphaVantageOptions): Ne
   return {
     name: ALPHA_VANTAGE_SOURCE,
     async getNews(news: NewsQuery, call: ProviderCallOptions = {}): Promise<NewsResult> {
-      const body = await query(
-        options,
-        'NEWS_SENTIMENT',
-        { tickers: news.symbol, limit: news.limit, sort: 'LATEST' },
-        call,
-      );
+      const body = await query(options, 'NEWS_SENTIMENT', { tickers: news.symbol, limit: news.limit, sort: 'LATEST' }, call);
       if (!Array.isArray(body.feed)) throw malformed('NEWS_SENTIMENT', 'no "feed" array');
       const articles = body.feed.flatMap((item) => toArticle(item) ?? []).slice(0, news.limit);
       return {

@@ -75,8 +75,7 @@ function causeText(error: unknown): string {
 
 export async function getJson(options: GetJsonOptions): Promise<unknown> {
   const { service, what, secrets = [] } = options;
-  const fail = (reason: string, status?: number) =>
-    new UpstreamError(service, redact(`${service} ${what} request ${reason}`, secrets), status);
+  const fail = (reason: string, status?: number) => new UpstreamError(service, redact(`${service} ${what} request ${reason}`, secrets), status);
 
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;

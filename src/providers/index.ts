@@ -1,14 +1,14 @@
-import type { ProvidersConfig } from '../shared/config.ts';
 import type { Db } from '../db/client.ts';
-import { createAlphaVantageNewsProvider, createAlphaVantageStockProvider, type AlphaVantageOptions } from './alphavantage.ts';
+import type { ProvidersConfig } from '../shared/config.ts';
+import { type AlphaVantageOptions, createAlphaVantageNewsProvider, createAlphaVantageStockProvider } from './alphavantage.ts';
 import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './http.ts';
 import { createOfflineNewsProvider, createOfflineStockProvider, createOfflineWeatherProvider } from './offline.ts';
 import { createOpenMeteoWeatherProvider } from './open-meteo.ts';
 import type { NewsProvider, StockQuoteProvider, WeatherProvider } from './types.ts';
 
-export type * from './types.ts';
-export { seedSampleData, loadSampleData, sampleSourceLabel, SAMPLE_DATA_PATH, type SampleData } from './sample-data.ts';
 export { UpstreamError } from './http.ts';
+export { loadSampleData, SAMPLE_DATA_PATH, type SampleData, sampleSourceLabel, seedSampleData } from './sample-data.ts';
+export type * from './types.ts';
 
 /** The data sources handlers reach through `ctx.providers`, chosen once at start. */
 export interface Providers {
@@ -22,12 +22,7 @@ export interface ProviderOptions {
   timeoutMs?: number;
 }
 
-export function createProviders(
-  config: ProvidersConfig,
-  db: Db,
-  fetchImpl: typeof fetch = fetch,
-  options: ProviderOptions = {},
-): Providers {
+export function createProviders(config: ProvidersConfig, db: Db, fetchImpl: typeof fetch = fetch, options: ProviderOptions = {}): Providers {
   const timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   let alphaVantage: AlphaVantageOptions | undefined;
   if (config.stocks === 'alphavantage' || config.news === 'alphavantage') {
@@ -36,15 +31,8 @@ export function createProviders(
     alphaVantage = { baseUrl, apiKey, fetchImpl, timeoutMs };
   }
   return {
-    stocks: alphaVantage && config.stocks === 'alphavantage'
-      ? createAlphaVantageStockProvider(alphaVantage)
-      : createOfflineStockProvider(db),
-    news: alphaVantage && config.news === 'alphavantage'
-      ? createAlphaVantageNewsProvider(alphaVantage)
-      : createOfflineNewsProvider(db),
-    weather:
-      config.weather === 'open-meteo'
-        ? createOpenMeteoWeatherProvider({ ...config.openMeteo, fetchImpl, timeoutMs })
-        : createOfflineWeatherProvider(db),
+    stocks: alphaVantage && config.stocks === 'alphavantage' ? createAlphaVantageStockProvider(alphaVantage) : createOfflineStockProvider(db),
+    news: alphaVantage && config.news === 'alphavantage' ? createAlphaVantageNewsProvider(alphaVantage) : createOfflineNewsProvider(db),
+    weather: config.weather === 'open-meteo' ? createOpenMeteoWeatherProvider({ ...config.openMeteo, fetchImpl, timeoutMs }) : createOfflineWeatherProvider(db),
   };
 }

@@ -1,16 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
-import type {
-  NewsProvider,
-  NewsQuery,
-  NewsResult,
-  ProviderCallOptions,
-  StockQuote,
-  StockQuoteProvider,
-  WeatherProvider,
-  WeatherReport,
-} from './types.ts';
+import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../db/schema.ts';
+import type { NewsProvider, NewsQuery, NewsResult, ProviderCallOptions, StockQuote, StockQuoteProvider, WeatherProvider, WeatherReport } from './types.ts';
 
 /**
  * Providers that answer from the sample_* tables (seeded by seedSampleData):
@@ -31,11 +22,7 @@ export function createOfflineStockProvider(db: Db): StockQuoteProvider {
     name: OFFLINE_SOURCE,
     async getQuote(symbol: string, call: ProviderCallOptions = {}): Promise<StockQuote | undefined> {
       call.signal?.throwIfAborted();
-      const [row] = await db
-        .select()
-        .from(sampleStockQuotes)
-        .where(eq(sampleStockQuotes.symbol, symbol.trim().toUpperCase()))
-        .limit(1);
+      const [row] = await db.select().from(sampleStockQuotes).where(eq(sampleStockQuotes.symbol, symbol.trim().toUpperCase())).limit(1);
       if (!row) return undefined;
       const change = row.previousClose === null ? null : row.price - row.previousClose;
       return {
@@ -45,10 +32,7 @@ export function createOfflineStockProvider(db: Db): StockQuoteProvider {
         price: row.price,
         previousClose: row.previousClose,
         change,
-        changePercent:
-          change === null || row.previousClose === null || row.previousClose === 0
-            ? null
-            : (change / row.previousClose) * 100,
+        changePercent: change === null || row.previousClose === null || row.previousClose === 0 ? null : (change / row.previousClose) * 100,
         asOf: row.asOf,
         source: row.source,
         sourceNote: NOTES.stocks,
@@ -88,11 +72,7 @@ export function createOfflineNewsProvider(db: Db): NewsProvider {
 }
 
 async function latestNewsLabel(db: Db): Promise<string> {
-  const [row] = await db
-    .select({ source: sampleFinancialNews.source })
-    .from(sampleFinancialNews)
-    .orderBy(desc(sampleFinancialNews.id))
-    .limit(1);
+  const [row] = await db.select({ source: sampleFinancialNews.source }).from(sampleFinancialNews).orderBy(desc(sampleFinancialNews.id)).limit(1);
   return row?.source ?? 'offline sample snapshot (not seeded)';
 }
 

@@ -74,22 +74,14 @@ export function createOpenMeteoWeatherProvider(options: OpenMeteoOptions): Weath
       // No match: Open-Meteo omits "results" altogether.
       if (geo.results === undefined) return undefined;
       if (!Array.isArray(geo.results)) throw malformed('geocoding', '"results" is not an array');
-      const place: unknown = qualifier
-        ? (geo.results.find((candidate) => matchesQualifier(candidate, qualifier)) ?? geo.results[0])
-        : geo.results[0];
+      const place: unknown = qualifier ? (geo.results.find((candidate) => matchesQualifier(candidate, qualifier)) ?? geo.results[0]) : geo.results[0];
       if (place === undefined) return undefined;
       if (!isRecord(place)) throw malformed('geocoding', 'a result is not an object');
       const latitude = toNumber(place.latitude);
       const longitude = toNumber(place.longitude);
       if (latitude === undefined || longitude === undefined) throw malformed('geocoding', 'a result has no coordinates');
 
-      const forecast = await get(
-        options.forecastUrl,
-        'v1/forecast',
-        'forecast',
-        { latitude, longitude, current: CURRENT_FIELDS },
-        call,
-      );
+      const forecast = await get(options.forecastUrl, 'v1/forecast', 'forecast', { latitude, longitude, current: CURRENT_FIELDS }, call);
       if (!isRecord(forecast) || !isRecord(forecast.current)) throw malformed('forecast', 'no "current" object');
       const current = forecast.current;
       const temperatureC = toNumber(current.temperature_2m);

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import * as v from 'valibot';
-import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
+import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../db/schema.ts';
 import { issuesToDetails } from '../shared/validation.ts';
 
 /**
@@ -125,9 +125,7 @@ export async function seedSampleData(db: Db, data: SampleData = loadSampleData()
       inserted += rows.length;
     }
 
-    const existing = await tx
-      .select({ headline: sampleFinancialNews.headline, publishedAt: sampleFinancialNews.publishedAt })
-      .from(sampleFinancialNews);
+    const existing = await tx.select({ headline: sampleFinancialNews.headline, publishedAt: sampleFinancialNews.publishedAt }).from(sampleFinancialNews);
     const seen = new Set(existing.map((row) => `${row.headline}\u0000${row.publishedAt.getTime()}`));
     const news = data.financialNews
       .map((item) => ({ ...item, publishedAt: new Date(item.publishedAt) }))

@@ -1,5 +1,5 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { AjvJsonSchemaValidator, addFormats } from '@modelcontextprotocol/server/validators/ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
 
 /**

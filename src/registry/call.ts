@@ -64,7 +64,10 @@ function toCallResult(entry: AvailableTool, value: HandlerResult): CallResult {
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     result = CallResult.ofJson(value as JsonObject);
   } else {
-    throw new AppError('handler_failed', `Tool "${entry.name}" returned ${Array.isArray(value) ? 'an array' : typeof value}, not a JSON object or a toolResult()`);
+    throw new AppError(
+      'handler_failed',
+      `Tool "${entry.name}" returned ${Array.isArray(value) ? 'an array' : typeof value}, not a JSON object or a toolResult()`,
+    );
   }
   let checkOutput: ReturnType<typeof outputValidatorOf>;
   try {
@@ -79,7 +82,10 @@ function toCallResult(entry: AvailableTool, value: HandlerResult): CallResult {
     }
     const issues = checkOutput(structured);
     if (issues) {
-      throw new AppError('handler_failed', `Tool "${entry.name}" returned structuredContent that does not match its output schema: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`);
+      throw new AppError(
+        'handler_failed',
+        `Tool "${entry.name}" returned structuredContent that does not match its output schema: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`,
+      );
     }
   }
   return result;
@@ -103,7 +109,11 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
       const parsed = v.safeParse(handler.input, input);
       if (!parsed.success) {
         const details = issuesToDetails(parsed.issues, '/arguments');
-        throw new AppError('bad_request', `Invalid arguments for "${name}" (handler "${handler.name}"): ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });
+        throw new AppError(
+          'bad_request',
+          `Invalid arguments for "${name}" (handler "${handler.name}"): ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+          { details },
+        );
       }
       const started = performance.now();
       try {

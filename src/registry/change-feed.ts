@@ -1,9 +1,9 @@
-import type { RegistryChangeRow } from '../db/schema.ts';
 import type { Database } from '../db/client.ts';
 import { isDatabaseUnavailable } from '../db/health.ts';
+import type { RegistryStore } from '../db/registry-store.ts';
+import type { RegistryChangeRow } from '../db/schema.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Registry } from './registry.ts';
-import type { RegistryStore } from '../db/registry-store.ts';
 
 export const CHANGE_CHANNEL = 'toolport_registry_changes';
 
@@ -218,4 +218,3 @@ export class ChangeFeed {
     }
   }
 }
-

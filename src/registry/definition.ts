@@ -39,7 +39,12 @@ export const Parameter = v.strictObject({
 });
 export type Parameter = v.InferOutput<typeof Parameter>;
 
-const description = v.pipe(v.string('must be a string'), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(10_000, 'must be at most 10000 characters'));
+const description = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(10_000, 'must be at most 10000 characters'),
+);
 const title = v.pipe(v.string('must be a string'), v.maxLength(200, 'must be at most 200 characters'));
 const handlerKey = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
 
@@ -202,9 +207,13 @@ export function parseCreateBody(value: unknown): CreateToolBody {
 export function parseReplaceBody(value: unknown, name: string): CreateToolBody {
   const body = parseOrThrow(ReplaceToolBody, value, 'tool definition');
   if (body.name !== undefined && body.name !== name) {
-    throw new AppError('bad_request', `Invalid tool definition: /name "${body.name}" does not match the tool in the path ("${name}"); tools cannot be renamed`, {
-      details: [{ path: '/name', message: 'must match the name in the URL' }],
-    });
+    throw new AppError(
+      'bad_request',
+      `Invalid tool definition: /name "${body.name}" does not match the tool in the path ("${name}"); tools cannot be renamed`,
+      {
+        details: [{ path: '/name', message: 'must match the name in the URL' }],
+      },
+    );
   }
   return { ...body, name };
 }

@@ -6,7 +6,7 @@ import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { type ArgumentsValidator, inputValidatorOf } from './arguments.ts';
 import { SchemaChecker, schemaReason } from './schema-check.ts';
-import { buildEntry, makeSnapshot, sameVersion, type ServerSnapshot, type ToolEntry, UnavailableTool } from './snapshot.ts';
+import { buildEntry, makeSnapshot, type ServerSnapshot, sameVersion, type ToolEntry, UnavailableTool } from './snapshot.ts';
 import { WriteFence } from './write-fence.ts';
 
 export type { ServerSnapshot, ToolEntry } from './snapshot.ts';

@@ -1,5 +1,5 @@
-import { draftOfRow, type RegistryStore } from '../db/registry-store.ts';
 import type { DatabaseHealth } from '../db/health.ts';
+import { draftOfRow, type RegistryStore } from '../db/registry-store.ts';
 import type { ToolRow } from '../db/schema.ts';
 import type { Handler } from '../handlers/define.ts';
 import { AppError } from '../shared/errors.ts';
@@ -119,7 +119,10 @@ export class ToolWrites {
     if (this.openBatch) return work(this.openBatch.store);
     const health = this.deps.health;
     if (health && !health.ok) {
-      throw new AppError('unavailable', `The database is unreachable (${health.error ?? 'no answer'}); registry writes fail until it returns, calls are still served`);
+      throw new AppError(
+        'unavailable',
+        `The database is unreachable (${health.error ?? 'no answer'}); registry writes fail until it returns, calls are still served`,
+      );
     }
     return this.deps.store.transaction(actor, work);
   }

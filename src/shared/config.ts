@@ -14,7 +14,12 @@ const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'
 /** `finance:4001,utility` → [{ id: 'finance', port: 4001 }, { id: 'utility' }] */
 const serverSelection = v.pipe(
   v.string(),
-  v.transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean)),
+  v.transform((text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ),
   v.array(
     v.pipe(
       v.string(),
@@ -42,7 +47,15 @@ const EnvSchema = v.object({
   TOOLPORT_CHANGE_RETENTION_HOURS: v.optional(positiveInt, '24'),
   TOOLPORT_LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   TOOLPORT_ALLOWED_ORIGINS: v.optional(
-    v.pipe(v.string(), v.transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean))),
+    v.pipe(
+      v.string(),
+      v.transform((text) =>
+        text
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+    ),
   ),
   TOOLPORT_MCP_SESSION_IDLE_MS: v.optional(positiveInt, '1800000'),
   TOOLPORT_MCP_MAX_SESSIONS: v.optional(positiveInt, '1000'),
@@ -102,7 +115,11 @@ function withoutEmpty(env: Env): Env {
 
 export function loadConfig(env: Env = process.env, overrides: { servers?: string } = {}): Config {
   const input = withoutEmpty({ ...env, ...(overrides.servers ? { TOOLPORT_SERVERS: overrides.servers } : {}) });
-  const known = Object.fromEntries(Object.keys(EnvSchema.entries).filter((key) => key in input).map((key) => [key, input[key]]));
+  const known = Object.fromEntries(
+    Object.keys(EnvSchema.entries)
+      .filter((key) => key in input)
+      .map((key) => [key, input[key]]),
+  );
   const e = parseOrThrow(EnvSchema, known, 'configuration');
   const needsKey = e.TOOLPORT_STOCK_PROVIDER === 'alphavantage' || e.TOOLPORT_NEWS_PROVIDER === 'alphavantage';
   if (needsKey && !e.ALPHAVANTAGE_API_KEY) {

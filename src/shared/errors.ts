@@ -41,11 +41,7 @@ export class AppError extends Error {
   readonly details: FieldIssue[] | undefined;
   readonly extra: Record<string, unknown> | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { details?: FieldIssue[]; extra?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { details?: FieldIssue[]; extra?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

@@ -10,7 +10,11 @@ export function formatTable(fields: string[], rows: Record<string, unknown>[]): 
   };
   const body = rows.map((row) => columns.map((column) => cell(row[column])));
   const widths = columns.map((column, index) => Math.max(column.length, ...body.map((line) => line[index]!.length)));
-  const line = (values: string[]) => values.map((value, index) => ' ' + value.padEnd(widths[index]!) + ' ').join('|').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((value, index) => ' ' + value.padEnd(widths[index]!) + ' ')
+      .join('|')
+      .trimEnd();
   const separator = widths.map((width) => '-'.repeat(width + 2)).join('+');
   const count = `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`;
   return [line(columns), separator, ...body.map(line), count].join('\n');

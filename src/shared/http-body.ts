@@ -5,7 +5,7 @@
  * Request around the body stream) is the cheapest path; a chunked body is read
  * from its stream and cut off at the bound.
  */
-export type BodyText = { text: string; tooLarge?: undefined } | { tooLarge: true; /** the rest of the body was not read */ unread: boolean };
+export type BodyText = { text: string; tooLarge?: undefined } | { tooLarge: true /** the rest of the body was not read */; unread: boolean };
 
 export interface BodySource {
   contentLength: string | null | undefined;

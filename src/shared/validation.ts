@@ -13,12 +13,7 @@ export function issuesToDetails(issues: readonly v.BaseIssue<unknown>[], prefix 
  * Parse with a valibot schema or throw a bad_request AppError whose message
  * names the first failing field and whose details list all of them.
  */
-export function parseOrThrow<S extends v.GenericSchema>(
-  schema: S,
-  value: unknown,
-  what: string,
-  prefix = '',
-): v.InferOutput<S> {
+export function parseOrThrow<S extends v.GenericSchema>(schema: S, value: unknown, what: string, prefix = ''): v.InferOutput<S> {
   const result = v.safeParse(schema, value, { abortPipeEarly: true });
   if (result.success) return result.output;
   const details = issuesToDetails(result.issues, prefix);

@@ -1,17 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import * as v from 'valibot';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
 import { handlerKeys, handlers } from '../../src/handlers/index.ts';
 
-const EXPECTED = [
-  'calculate_portfolio',
-  'data_processor',
-  'get_financial_news',
-  'get_stock_price',
-  'get_time',
-  'get_weather',
-  'text_analyzer',
-];
+const EXPECTED = ['calculate_portfolio', 'data_processor', 'get_financial_news', 'get_stock_price', 'get_time', 'get_weather', 'text_analyzer'];
 
 describe('handler index', () => {
   it('wires exactly the built-in handlers, keyed by name', () => {

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as v from 'valibot';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ProvidersConfig } from '../../src/shared/config.ts';
-import { ToolInputError, type HandlerContext } from '../../src/handlers/define.ts';
+import * as v from 'valibot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HandlerContext, ToolInputError } from '../../src/handlers/define.ts';
 import { valuePortfolio } from '../../src/handlers/finance/calculate_portfolio.ts';
 import { handlers } from '../../src/handlers/index.ts';
-import { createProviders, seedSampleData, type Providers } from '../../src/providers/index.ts';
+import { createProviders, type Providers, seedSampleData } from '../../src/providers/index.ts';
+import type { ProvidersConfig } from '../../src/shared/config.ts';
 import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
 
 /**
@@ -155,7 +155,10 @@ describe.each(backends)('provider-backed handlers, offline providers on %s', (ba
 
     it('rejects a symbol without a price that the provider does not know, pointing at the position', async () => {
       const error = await inputError('calculate_portfolio', {
-        positions: [{ symbol: 'AAPL', quantity: 1 }, { symbol: 'NOPE', quantity: 1 }],
+        positions: [
+          { symbol: 'AAPL', quantity: 1 },
+          { symbol: 'NOPE', quantity: 1 },
+        ],
       });
       expect(error.message).toContain('unknown symbol "NOPE" at position 1');
       expect(error.path).toBe('/positions/1/symbol');
@@ -170,13 +173,10 @@ describe.each(backends)('provider-backed handlers, offline providers on %s', (ba
   });
 
   describe('get_financial_news', () => {
-    it('lists a ticker\'s articles newest first', async () => {
+    it("lists a ticker's articles newest first", async () => {
       const result = await call('get_financial_news', { symbol: 'nvda' });
       expect(result).toMatchObject({ symbol: 'NVDA', count: 2, source: SAMPLE });
-      expect(result.articles.map((article: { publishedAt: string }) => article.publishedAt)).toEqual([
-        '2024-06-18T00:00:00.000Z',
-        '2024-06-10T00:00:00.000Z',
-      ]);
+      expect(result.articles.map((article: { publishedAt: string }) => article.publishedAt)).toEqual(['2024-06-18T00:00:00.000Z', '2024-06-10T00:00:00.000Z']);
       expect(result.articles[0]).toMatchObject({ symbols: ['NVDA'], url: null });
     });
 

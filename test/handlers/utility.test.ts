@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import * as v from 'valibot';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { ToolInputError, type Handler, type HandlerContext } from '../../src/handlers/define.ts';
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { type Handler, type HandlerContext, ToolInputError } from '../../src/handlers/define.ts';
 import { handlers } from '../../src/handlers/index.ts';
 import { describeNumbers, preciseSum, processData, quantile } from '../../src/handlers/utility/data_processor.ts';
 import { timeIn } from '../../src/handlers/utility/get_time.ts';
@@ -140,7 +140,16 @@ describe('text_analyzer', () => {
 
   it('estimates English syllables', () => {
     const expected: Record<string, number> = {
-      cat: 1, table: 2, make: 1, takes: 1, prices: 2, reading: 2, syllable: 3, jumped: 1, wanted: 2, yes: 1,
+      cat: 1,
+      table: 2,
+      make: 1,
+      takes: 1,
+      prices: 2,
+      reading: 2,
+      syllable: 3,
+      jumped: 1,
+      wanted: 2,
+      yes: 1,
     };
     for (const [word, count] of Object.entries(expected)) expect(estimateSyllables(word), word).toBe(count);
   });
@@ -264,7 +273,13 @@ describe('data_processor', () => {
   });
 
   it('rejects a field no record has, naming it and the operation', async () => {
-    const error = await inputError('data_processor', { data, operations: [{ op: 'sort', by: 'name' }, { op: 'statistics', field: 'weight' }] });
+    const error = await inputError('data_processor', {
+      data,
+      operations: [
+        { op: 'sort', by: 'name' },
+        { op: 'statistics', field: 'weight' },
+      ],
+    });
     expect(error.message).toMatch(/field "weight" does not exist in any record \(fields: name, category, price, qty, tags\)/);
     expect(error.path).toBe('/operations/1/field');
     expect((await inputError('data_processor', { data, operations: [{ op: 'sort', by: 'size' }] })).path).toBe('/operations/0/by');
@@ -300,7 +315,13 @@ describe('data_processor', () => {
   });
 
   it('handles empty data', async () => {
-    const result = await call('data_processor', { data: [], operations: [{ op: 'statistics', field: 'x' }, { op: 'sort', by: 'x' }] });
+    const result = await call('data_processor', {
+      data: [],
+      operations: [
+        { op: 'statistics', field: 'x' },
+        { op: 'sort', by: 'x' },
+      ],
+    });
     expect(result.records).toEqual([]);
     expect(result.results[0]).toMatchObject({ count: 0, mean: null });
   });

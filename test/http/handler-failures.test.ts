@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineHandler, type Handler } from '../../src/handlers/define.ts';
 import { handlers as builtIn } from '../../src/handlers/index.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { json, startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { json, type RunningToolport, startTestToolport } from '../support/toolport.ts';
 
 // Real handlers with real failure modes, registered beside the built-in ones.
 const broken = defineHandler({

@@ -83,7 +83,12 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
 
   it('refuses an unresolvable $ref and a non-object schema', async () => {
     const ref = await json(
-      await post(utility, { name: 'ref_tool', description: 'x', handler: 'get_time', inputSchema: { type: 'object', properties: { a: { $ref: '#/$defs/missing' } } } }),
+      await post(utility, {
+        name: 'ref_tool',
+        description: 'x',
+        handler: 'get_time',
+        inputSchema: { type: 'object', properties: { a: { $ref: '#/$defs/missing' } } },
+      }),
     );
     expect(ref.error.details[0].path).toBe('/inputSchema/properties/a/$ref');
     const notObject = await json(await post(utility, { name: 'arr_tool', description: 'x', handler: 'get_time', inputSchema: { type: 'array' } }));
@@ -152,7 +157,9 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
 
   it('disabling a tool makes it uncallable; If-Match with a stale version → 412', async () => {
     await post(utility, { name: 'toggle_me', description: 'x', handler: 'get_time' });
-    const off = await json(await fetch(`${utility}/tools/toggle_me`, { method: 'PATCH', headers: { 'if-match': '"1"' }, body: JSON.stringify({ enabled: false }) }));
+    const off = await json(
+      await fetch(`${utility}/tools/toggle_me`, { method: 'PATCH', headers: { 'if-match': '"1"' }, body: JSON.stringify({ enabled: false }) }),
+    );
     expect(off).toMatchObject({ enabled: false, available: false, reason: 'disabled' });
     expect((await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'toggle_me' }) })).status).toBe(503);
     const stale = await fetch(`${utility}/tools/toggle_me`, { method: 'PATCH', headers: { 'if-match': '"1"' }, body: JSON.stringify({ enabled: true }) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DATA_DIR, loadConfig } from '../../src/shared/config.ts';
-import { AppError } from '../../src/shared/errors.ts';
+import type { AppError } from '../../src/shared/errors.ts';
 
 function configError(env: Record<string, string>, servers?: string): AppError {
   try {

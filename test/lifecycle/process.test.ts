@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/shared/config.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
 import { runSql } from '../../src/main/commands/sql.ts';
 import { startToolport } from '../../src/main/toolport.ts';
+import { loadConfig } from '../../src/shared/config.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { freePort, runCli } from '../support/process.ts';
 import { json } from '../support/toolport.ts';
 

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/shared/config.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { seed } from '../../src/registry/seed.ts';
 import { handlers } from '../../src/handlers/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
 import { startToolport } from '../../src/main/toolport.ts';
+import { seed } from '../../src/registry/seed.ts';
+import { loadConfig } from '../../src/shared/config.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/database.ts';
 import { json } from '../support/toolport.ts';
 

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.ts';
-import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { type RunningToolport, startTestToolport } from '../support/toolport.ts';
 import { within } from './within.ts';
 
 if (!TEST_DATABASE_URL) console.warn('test/live/change-order: skipped — set TEST_DATABASE_URL to a PostgreSQL server to run it');

@@ -1,9 +1,9 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/database.ts';
-import { freePort, runCli, type Child } from '../support/process.ts';
-import { json } from '../support/toolport.ts';
 import { connectModern, countModernChanges } from '../mcp/support.ts';
+import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/database.ts';
+import { type Child, freePort, runCli } from '../support/process.ts';
+import { json } from '../support/toolport.ts';
 import { within } from './within.ts';
 
 if (!TEST_DATABASE_URL) console.warn('test/live/replicas: skipped — set TEST_DATABASE_URL to a PostgreSQL server to run it');
@@ -50,10 +50,14 @@ describe.skipIf(!TEST_DATABASE_URL)('several processes on one PostgreSQL (real c
       const created = await fetch(`${aUrl}/tools`, { method: 'POST', body: JSON.stringify({ name: 'replicated', description: 'x', handler: 'get_time' }) });
       expect(created.status).toBe(201);
       await changes.reach(1, 1000);
-      await within(1000, async () => {
-        const call = await fetch(`${bUrl}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'replicated', arguments: { timezone: 'UTC' } }) });
-        return call.status === 200 ? true : undefined;
-      }, 'callable on B');
+      await within(
+        1000,
+        async () => {
+          const call = await fetch(`${bUrl}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'replicated', arguments: { timezone: 'UTC' } }) });
+          return call.status === 200 ? true : undefined;
+        },
+        'callable on B',
+      );
       expect((await client.listTools()).tools.map((t) => t.name)).toContain('replicated');
     } finally {
       await client.close();
@@ -69,11 +73,15 @@ describe.skipIf(!TEST_DATABASE_URL)('several processes on one PostgreSQL (real c
     await sql`insert into tools (server_id, name, description, input_schema, handler)
               values ('utility', 'during_outage', 'x', '{"type":"object"}', 'get_time')`;
     for (const base of [aUrl, bUrl]) {
-      await within(5000, async () => {
-        const analyzer = await json(await fetch(`${base}/tools/text_analyzer`));
-        const added = await fetch(`${base}/tools/during_outage`);
-        return analyzer.description === 'while reconnecting' && added.status === 200 ? true : undefined;
-      }, `caught up on ${base}`);
+      await within(
+        5000,
+        async () => {
+          const analyzer = await json(await fetch(`${base}/tools/text_analyzer`));
+          const added = await fetch(`${base}/tools/during_outage`);
+          return analyzer.description === 'while reconnecting' && added.status === 200 ? true : undefined;
+        },
+        `caught up on ${base}`,
+      );
     }
   });
 });

@@ -1,12 +1,12 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/shared/config.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { seed } from '../../src/registry/seed.ts';
 import { handlers } from '../../src/handlers/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
 import { startToolport, type Toolport } from '../../src/main/toolport.ts';
+import { seed } from '../../src/registry/seed.ts';
+import { loadConfig } from '../../src/shared/config.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { createPostgresDatabase, TEST_DATABASE_URL } from '../support/database.ts';
 import { freePort } from '../support/process.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
@@ -44,10 +44,10 @@ describe.skipIf(!TEST_DATABASE_URL)('servers rows are live; a database outage de
     proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
     const viaProxy = new URL(url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    toolport = await startToolport(
-      loadConfig({ DATABASE_URL: viaProxy.toString(), TOOLPORT_CHANGE_POLL_MS: '200', TOOLPORT_SHUTDOWN_TIMEOUT_MS: '2000' }),
-      { logger: silentLogger, sqlPort: false },
-    );
+    toolport = await startToolport(loadConfig({ DATABASE_URL: viaProxy.toString(), TOOLPORT_CHANGE_POLL_MS: '200', TOOLPORT_SHUTDOWN_TIMEOUT_MS: '2000' }), {
+      logger: silentLogger,
+      sqlPort: false,
+    });
     utility = toolport.listeners.get('utility')!.url;
   });
   afterAll(async () => {
@@ -61,7 +61,9 @@ describe.skipIf(!TEST_DATABASE_URL)('servers rows are live; a database outage de
   it('INSERT INTO servers with a free port starts its listener; a port change moves it; disabling releases the port', async () => {
     const port = await freePort();
     await direct.query(`INSERT INTO servers (id, name, description, port) VALUES ('reports', 'Reports', 'added with SQL', ${port})`);
-    await direct.query(`INSERT INTO tools (server_id, name, description, input_schema, handler) VALUES ('reports', 'report_clock', 'x', '{"type":"object"}', 'get_time')`);
+    await direct.query(
+      `INSERT INTO tools (server_id, name, description, input_schema, handler) VALUES ('reports', 'report_clock', 'x', '{"type":"object"}', 'get_time')`,
+    );
     const info = await within(2000, async () => json(await fetch(`http://127.0.0.1:${port}/info`)), 'new listener');
     expect(info.server).toMatchObject({ id: 'reports', port });
     await within(2000, async () => ((await json(await fetch(`http://127.0.0.1:${port}/info`))).tools.names.includes('report_clock') ? true : undefined));
@@ -82,10 +84,14 @@ describe.skipIf(!TEST_DATABASE_URL)('servers rows are live; a database outage de
     const taken = (blocker.address() as { port: number }).port;
     try {
       await direct.query(`INSERT INTO servers (id, name, port) VALUES ('clash', 'Clash', ${taken})`);
-      const failure = await within(3000, async () => {
-        const health = await json(await fetch(`${utility}/health`));
-        return health.listenerFailures?.find((item: any) => item.serverId === 'clash');
-      }, 'failure on /health');
+      const failure = await within(
+        3000,
+        async () => {
+          const health = await json(await fetch(`${utility}/health`));
+          return health.listenerFailures?.find((item: any) => item.serverId === 'clash');
+        },
+        'failure on /health',
+      );
       expect(failure).toMatchObject({ port: taken, error: expect.stringMatching(/"clash": port \d+ .* already in use/) });
       expect((await json(await fetch(`${utility}/health`))).status).toBe('degraded');
       expect((await fetch(`${utility}/tools`)).status).toBe(200);
@@ -117,7 +123,11 @@ describe.skipIf(!TEST_DATABASE_URL)('servers rows are live; a database outage de
     await direct.query(`UPDATE tools SET description = 'changed during the outage' WHERE server_id = 'utility' AND name = 'get_weather'`);
     await proxy.restore();
     await within(10_000, async () => ((await fetch(`${utility}/ready`)).status === 200 ? true : undefined), 'ready again');
-    await within(5000, async () => ((await json(await fetch(`${utility}/tools/get_weather`))).description === 'changed during the outage' ? true : undefined), 'caught up');
+    await within(
+      5000,
+      async () => ((await json(await fetch(`${utility}/tools/get_weather`))).description === 'changed during the outage' ? true : undefined),
+      'caught up',
+    );
     const after = await fetch(`${utility}/tools`, { method: 'POST', body: JSON.stringify({ name: 'after_outage', description: 'x', handler: 'get_time' }) });
     expect(after.status).toBe(201);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { json, startTestToolport, type RunningToolport } from '../support/toolport.ts';
 import { connectLegacy, countLegacyChanges, type LegacyConnection } from '../mcp/support.ts';
+import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
+import { json, type RunningToolport, startTestToolport } from '../support/toolport.ts';
 import { within } from './within.ts';
 
 // SQL edits from another connection: on Postgres they arrive by NOTIFY; on

@@ -3,8 +3,7 @@ import { useToolport } from '../support/toolport.ts';
 import { MODERN_META, postMcp, postModern } from './support.ts';
 
 const META = MODERN_META;
-const call = (url: string, id: number, name: string, args: unknown) =>
-  postModern(url, 'tools/call', id, { name, arguments: args, _meta: META }, name);
+const call = (url: string, id: number, name: string, args: unknown) => postModern(url, 'tools/call', id, { name, arguments: args, _meta: META }, name);
 
 describe('direct answers to plain 2026-07-28 tools/call', () => {
   const t = useToolport('pglite');

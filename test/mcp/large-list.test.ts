@@ -2,7 +2,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOOLS_PAGE_SIZE } from '../../src/mcp/tool-list.ts';
 import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { type RunningToolport, startTestToolport } from '../support/toolport.ts';
 import { connectLegacy, connectModern, type LegacyConnection } from './support.ts';
 
 const BULK = 1_000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
-import { connectLegacy, countLegacyChanges, INITIALIZE, postMcp, QUIET_MS, registerTool, sleep, textOf, type LegacyConnection } from './support.ts';
+import { type RunningToolport, startTestToolport } from '../support/toolport.ts';
+import { connectLegacy, countLegacyChanges, INITIALIZE, type LegacyConnection, postMcp, QUIET_MS, registerTool, sleep, textOf } from './support.ts';
 
 describe.each(backends)('MCP 2025-era clients (SDK v1, sessions) (%s)', (backend) => {
   let db: TestDatabase;

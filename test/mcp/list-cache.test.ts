@@ -19,7 +19,7 @@ describe('pre-encoded tools/list answers (2026-07-28)', () => {
     expect(second.status).toBe(200);
     expect(second.headers.get('content-type')).toBe('application/json');
     expect(await second.text()).toBe(firstText);
-    const other: any = await (await list(utility, "req-2")).json();
+    const other: any = await (await list(utility, 'req-2')).json();
     expect(other.id).toBe('req-2');
     expect(other.result).toEqual(JSON.parse(firstText).result);
     expect(other.result.tools.map((tool: { name: string }) => tool.name)).toEqual(['data_processor', 'get_time', 'get_weather', 'text_analyzer']);

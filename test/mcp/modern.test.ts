@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { type RunningToolport, startTestToolport } from '../support/toolport.ts';
 import { connectModern, countModernChanges, QUIET_MS, registerTool, sleep, textOf } from './support.ts';
 
 const FINANCE_TOOLS = ['calculate_portfolio', 'get_financial_news', 'get_stock_price'];

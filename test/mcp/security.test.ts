@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestToolport, type RunningToolport } from '../support/toolport.ts';
+import { type RunningToolport, startTestToolport } from '../support/toolport.ts';
 import { INITIALIZE, postMcp } from './support.ts';
 
 /** fetch() will not send a Host header of our choosing; node:http will. */

@@ -14,7 +14,13 @@ function entry(name: string, extra: Record<string, unknown> = {}): ToolEntry {
 
 function snapshot(names: string[]): ServerSnapshot {
   const available = [...names].sort().map((name) => entry(name)) as AvailableTool[];
-  return { server: {} as ServerSnapshot['server'], info: { id: 'test', name: 'Test', description: '' }, revision: 1, tools: new Map(available.map((e) => [e.row.name, e])), available };
+  return {
+    server: {} as ServerSnapshot['server'],
+    info: { id: 'test', name: 'Test', description: '' },
+    revision: 1,
+    tools: new Map(available.map((e) => [e.row.name, e])),
+    available,
+  };
 }
 
 describe('tools/list pages', () => {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
-import { ToolInputError, type HandlerContext } from '../../src/handlers/define.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type HandlerContext, ToolInputError } from '../../src/handlers/define.ts';
 import { handlers } from '../../src/handlers/index.ts';
 import { createAlphaVantageNewsProvider, createAlphaVantageStockProvider, parseAlphaVantageTime } from '../../src/providers/alphavantage.ts';
 import { UpstreamError } from '../../src/providers/http.ts';
@@ -46,9 +46,7 @@ const FEED = [
     topics: [{ topic: 'Technology', relevance_score: '1.0' }],
     overall_sentiment_score: 0.21,
     overall_sentiment_label: 'Somewhat-Bullish',
-    ticker_sentiment: [
-      { ticker: 'IBM', relevance_score: '0.9', ticker_sentiment_score: '0.3', ticker_sentiment_label: 'Somewhat-Bullish' },
-    ],
+    ticker_sentiment: [{ ticker: 'IBM', relevance_score: '0.9', ticker_sentiment_score: '0.3', ticker_sentiment_label: 'Somewhat-Bullish' }],
   },
   {
     title: 'Markets close mixed',
@@ -152,7 +150,14 @@ function openMeteo(url: URL, res: ServerResponse): void {
       timezone: 'GMT',
       timezone_abbreviation: 'GMT',
       elevation: 38,
-      current_units: { time: 'iso8601', interval: 'seconds', temperature_2m: '°C', relative_humidity_2m: '%', wind_speed_10m: 'km/h', weather_code: 'wmo code' },
+      current_units: {
+        time: 'iso8601',
+        interval: 'seconds',
+        temperature_2m: '°C',
+        relative_humidity_2m: '%',
+        wind_speed_10m: 'km/h',
+        weather_code: 'wmo code',
+      },
       current: { time: '2025-01-10T14:15', interval: 900, temperature_2m: 3.4, relative_humidity_2m: 81, wind_speed_10m: 12.6, weather_code: 61 },
     });
   }
@@ -236,9 +241,7 @@ describe('Alpha Vantage quotes', () => {
     expect(boom.message).toMatch(/^Alpha Vantage GLOBAL_QUOTE request failed with HTTP 500 Internal Server Error: internal error/);
     expect((boom as UpstreamError).status).toBe(500);
     expect((await failure(stocks().getQuote('HTML'))).message).toBe('Alpha Vantage GLOBAL_QUOTE request returned a response that is not JSON');
-    expect((await failure(stocks().getQuote('NOPRICE'))).message).toBe(
-      'Alpha Vantage GLOBAL_QUOTE returned a malformed response: "05. price" is not a number',
-    );
+    expect((await failure(stocks().getQuote('NOPRICE'))).message).toBe('Alpha Vantage GLOBAL_QUOTE returned a malformed response: "05. price" is not a number');
   });
 
   it('never puts the API key in an error message', async () => {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../../drizzle/schema.ts';
-import type { ProvidersConfig } from '../../src/shared/config.ts';
 import { createProviders, loadSampleData, sampleSourceLabel, seedSampleData } from '../../src/providers/index.ts';
 import { describeWeatherCode, isKnownWeatherCode } from '../../src/providers/wmo.ts';
+import type { ProvidersConfig } from '../../src/shared/config.ts';
 import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const CONFIG: ProvidersConfig = {
@@ -24,9 +24,7 @@ describe('the sample data file', () => {
   });
 
   it('holds about ten tickers, news items and cities, consistently', () => {
-    expect(data.stockQuotes.map((quote) => quote.symbol)).toEqual(
-      expect.arrayContaining(['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'NVDA']),
-    );
+    expect(data.stockQuotes.map((quote) => quote.symbol)).toEqual(expect.arrayContaining(['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'NVDA']));
     expect(data.stockQuotes.length).toBeGreaterThanOrEqual(8);
     expect(data.financialNews.length).toBeGreaterThanOrEqual(10);
     expect(data.weather.length).toBeGreaterThanOrEqual(10);
@@ -134,8 +132,6 @@ describe.each(backends)('offline providers on %s', (backend) => {
     expect([providers.stocks.name, providers.news.name, providers.weather.name]).toEqual(['alphavantage', 'alphavantage', 'open-meteo']);
     const mixed = createProviders({ ...live, news: 'offline' }, db);
     expect([mixed.stocks.name, mixed.news.name]).toEqual(['alphavantage', 'offline']);
-    expect(() => createProviders({ ...live, alphaVantage: { baseUrl: 'http://127.0.0.1:9', apiKey: undefined } }, db)).toThrow(
-      /needs an API key/,
-    );
+    expect(() => createProviders({ ...live, alphaVantage: { baseUrl: 'http://127.0.0.1:9', apiKey: undefined } }, db)).toThrow(/needs an API key/);
   });
 });

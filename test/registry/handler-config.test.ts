@@ -72,9 +72,7 @@ for (const backend of backends) {
     });
 
     it('the write service records who changed what: the REST caller, and sql:<role> for a direct SQL edit', async () => {
-      const rows = await t.db.database.query(
-        `select operation, actor from registry_changes where table_name = 'tools' and name = 'hello' order by id`,
-      );
+      const rows = await t.db.database.query(`select operation, actor from registry_changes where table_name = 'tools' and name = 'hello' order by id`);
       expect(rows.rows[0]).toEqual({ operation: 'INSERT', actor: 'local' });
       expect(rows.rows.at(-1)!.actor).toMatch(/^sql:/);
       const seeded = await t.db.database.query(`select distinct actor from registry_changes where name = 'get_time' and operation = 'INSERT'`);

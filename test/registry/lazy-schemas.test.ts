@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seed } from '../../src/registry/seed.ts';
-import { handlers } from '../../src/handlers/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
-import { Registry } from '../../src/registry/registry.ts';
 import { RegistryStore } from '../../src/db/registry-store.ts';
+import { handlers } from '../../src/handlers/index.ts';
+import { Registry } from '../../src/registry/registry.ts';
+import { seed } from '../../src/registry/seed.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 
 // Schemas are compiled after a snapshot loads (in the background) or on first call, whichever comes first.

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { defineHandler, type Handler } from '../../src/handlers/define.ts';
 import { handlers as builtIn } from '../../src/handlers/index.ts';
 import { toolResult } from '../../src/handlers/result.ts';
@@ -90,7 +90,11 @@ for (const backend of backends) {
       const { client: legacy } = await connectLegacy(utility);
       try {
         for (const client of [modern, legacy]) {
-          const result = (await client.callTool({ name: 'mixed_content', arguments: {} })) as { content: { type: string }[]; structuredContent?: unknown; isError?: boolean };
+          const result = (await client.callTool({ name: 'mixed_content', arguments: {} })) as {
+            content: { type: string }[];
+            structuredContent?: unknown;
+            isError?: boolean;
+          };
           expect(result.content.map((block) => block.type)).toEqual(['text', 'image', 'audio', 'resource_link', 'resource']);
           expect(result.content[1]).toEqual({ type: 'image', data: PNG, mimeType: 'image/png' });
           expect(result.structuredContent).toEqual({ points: 3 });

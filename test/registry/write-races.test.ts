@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seed } from '../../src/registry/seed.ts';
-import { handlers } from '../../src/handlers/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
-import { Registry } from '../../src/registry/registry.ts';
 import { RegistryStore } from '../../src/db/registry-store.ts';
+import { handlers } from '../../src/handlers/index.ts';
+import { Registry } from '../../src/registry/registry.ts';
+import { seed } from '../../src/registry/seed.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 
 // The change feed re-reads rows while this process may be applying its own newer writes.
@@ -26,7 +26,10 @@ describe('a re-read never undoes a newer local write (pglite)', () => {
     const reload = registry.reloadTools('utility', ['get_time']); // reads the row as stored: current.version
     registry.applyTool({ ...current, version: current.version + 1, description: 'newer, applied by this process' });
     await reload;
-    expect(registry.snapshot('utility')!.tools.get('get_time')!.row).toMatchObject({ version: current.version + 1, description: 'newer, applied by this process' });
+    expect(registry.snapshot('utility')!.tools.get('get_time')!.row).toMatchObject({
+      version: current.version + 1,
+      description: 'newer, applied by this process',
+    });
 
     const full = registry.loadServer('utility');
     registry.applyTool({ ...current, version: current.version + 2, description: 'newest' });

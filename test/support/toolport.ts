@@ -1,8 +1,8 @@
+import { afterAll, beforeAll } from 'vitest';
+import { type StartOptions, startToolport, type Toolport } from '../../src/main/toolport.ts';
 import { loadConfig } from '../../src/shared/config.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { startToolport, type StartOptions, type Toolport } from '../../src/main/toolport.ts';
-import { afterAll, beforeAll } from 'vitest';
-import { openTestDatabase, type Backend, type TestDatabase } from './database.ts';
+import { type Backend, openTestDatabase, type TestDatabase } from './database.ts';
 
 export interface RunningToolport {
   toolport: Toolport;
@@ -16,11 +16,7 @@ export interface RunningToolport {
  * database (seeded automatically when empty). `env` adds configuration
  * variables as a user would set them.
  */
-export async function startTestToolport(
-  testDb: TestDatabase,
-  env: Record<string, string> = {},
-  options: StartOptions = {},
-): Promise<RunningToolport> {
+export async function startTestToolport(testDb: TestDatabase, env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningToolport> {
   const config = loadConfig({
     TOOLPORT_SERVERS: 'finance:0,utility:0',
     TOOLPORT_LOG_LEVEL: 'silent',

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { defineHandler, ToolInputError } from '../define.ts';
 import type { StockQuote } from '../../providers/index.ts';
+import { defineHandler, ToolInputError } from '../define.ts';
 import { normalizeTicker, tickerSchema } from './ticker.ts';
 
 /**
@@ -15,15 +15,9 @@ const PositionInput = v.strictObject({
   symbol: tickerSchema('Ticker symbol of the holding, e.g. "AAPL" (case-insensitive).'),
   quantity: v.pipe(v.number(), v.gtValue(0), v.description('Number of shares or units held (> 0; fractions allowed).')),
   price: v.optional(
-    nonNegative(
-      'Price per share to value this position at. When omitted, the price comes from "prices" or, failing that, from the stock quote provider.',
-    ),
+    nonNegative('Price per share to value this position at. When omitted, the price comes from "prices" or, failing that, from the stock quote provider.'),
   ),
-  costBasis: v.optional(
-    nonNegative(
-      'TOTAL amount paid for the whole position (not per share), in the price currency. When given, gain/loss is reported.',
-    ),
-  ),
+  costBasis: v.optional(nonNegative('TOTAL amount paid for the whole position (not per share), in the price currency. When given, gain/loss is reported.')),
 });
 
 const Input = v.object({
@@ -53,31 +47,22 @@ const PositionOutput = v.object({
     v.picklist(['position', 'prices', 'provider']),
     v.description('"position": the position\'s own price; "prices": the prices map; "provider": the stock quote provider.'),
   ),
-  priceSourceDetail: v.pipe(v.nullable(v.string()), v.description('For provider prices: the provider\'s source label.')),
+  priceSourceDetail: v.pipe(v.nullable(v.string()), v.description("For provider prices: the provider's source label.")),
   priceAsOf: v.pipe(v.nullable(v.string()), v.description('For provider prices: the trading day the price refers to.')),
   currency: v.pipe(v.nullable(v.string()), v.description('Currency of the price when the provider reports it.')),
   value: v.pipe(v.number(), v.description('quantity × price.')),
   weight: v.pipe(v.nullable(v.number()), v.description('value / totalValue, a fraction (0.25 = 25 %); null when the total is 0.')),
   costBasis: v.nullable(v.number()),
   gainLoss: v.pipe(v.nullable(v.number()), v.description('value − costBasis; null without a cost basis.')),
-  gainLossPercent: v.pipe(
-    v.nullable(v.number()),
-    v.description('gainLoss / costBasis × 100 (12.5 = +12.5 %); null without a positive cost basis.'),
-  ),
+  gainLossPercent: v.pipe(v.nullable(v.number()), v.description('gainLoss / costBasis × 100 (12.5 = +12.5 %); null without a positive cost basis.')),
 });
 
 const Output = v.object({
   positions: v.array(PositionOutput),
   totalValue: v.number(),
   totalCostBasis: v.pipe(v.nullable(v.number()), v.description('Sum of the cost bases given; null when none was.')),
-  totalGainLoss: v.pipe(
-    v.nullable(v.number()),
-    v.description('Sum of gainLoss over the positions that have a cost basis; null when none has.'),
-  ),
-  totalGainLossPercent: v.pipe(
-    v.nullable(v.number()),
-    v.description('totalGainLoss / totalCostBasis × 100; null when not computable.'),
-  ),
+  totalGainLoss: v.pipe(v.nullable(v.number()), v.description('Sum of gainLoss over the positions that have a cost basis; null when none has.')),
+  totalGainLossPercent: v.pipe(v.nullable(v.number()), v.description('totalGainLoss / totalCostBasis × 100; null when not computable.')),
   positionsWithCostBasis: v.number(),
   currencies: v.pipe(v.array(v.string()), v.description('Currencies reported by the provider for the priced positions.')),
   warnings: v.array(v.string()),
@@ -133,9 +118,7 @@ export function valuePortfolio(priced: readonly PricedPosition[]): PortfolioResu
     warnings.push(`prices are in more than one currency (${[...currencies].join(', ')}); totals add them without conversion`);
   }
   if (positionsWithCostBasis > 0 && positionsWithCostBasis < positions.length) {
-    warnings.push(
-      `only ${positionsWithCostBasis} of ${positions.length} positions have a cost basis; total gain/loss covers those positions only`,
-    );
+    warnings.push(`only ${positionsWithCostBasis} of ${positions.length} positions have a cost basis; total gain/loss covers those positions only`);
   }
   const providerSources = new Set(positions.flatMap((position) => (position.priceSourceDetail ? [position.priceSourceDetail] : [])));
   for (const source of providerSources) {

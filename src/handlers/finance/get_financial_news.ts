@@ -15,10 +15,7 @@ const Output = v.object({
   symbol: v.pipe(v.nullable(v.string()), v.description('The ticker asked for; null for general market news.')),
   count: v.number(),
   articles: v.array(Article),
-  source: v.pipe(
-    v.string(),
-    v.description('Which provider answered: "alphavantage", or "offline sample snapshot (as of DATE)" for bundled sample data.'),
-  ),
+  source: v.pipe(v.string(), v.description('Which provider answered: "alphavantage", or "offline sample snapshot (as of DATE)" for bundled sample data.')),
   sourceNote: v.nullable(v.string()),
 });
 
@@ -33,10 +30,7 @@ export const getFinancialNews = defineHandler({
     'An empty list means the source has no articles for that ticker.',
   input: v.object({
     symbol: v.optional(tickerSchema('Ticker symbol to get news about, e.g. "AAPL". Omit for general market news.')),
-    limit: v.optional(
-      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(50), v.description('Maximum number of articles (1–50).')),
-      5,
-    ),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(50), v.description('Maximum number of articles (1–50).')), 5),
   }),
   output: Output,
   annotations: { readOnlyHint: true, openWorldHint: true },

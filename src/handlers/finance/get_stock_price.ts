@@ -9,14 +9,11 @@ export const StockQuoteOutput = v.object({
   companyName: v.pipe(v.nullable(v.string()), v.description('Company name, when the source reports it.')),
   currency: v.pipe(v.nullable(v.string()), v.description('ISO 4217 currency of the price, when the source reports it.')),
   price: v.pipe(v.number(), v.description('Last price (a closing price for the offline sample).')),
-  previousClose: nullableNumber('Previous trading day\'s close, when known.'),
+  previousClose: nullableNumber("Previous trading day's close, when known."),
   change: nullableNumber('price − previousClose, when the previous close is known.'),
   changePercent: nullableNumber('change as a percentage of previousClose (1.5 means +1.5 %), when known.'),
   asOf: v.pipe(v.string(), v.description('The trading day (YYYY-MM-DD) the price refers to.')),
-  source: v.pipe(
-    v.string(),
-    v.description('Which provider answered: "alphavantage", or "offline sample snapshot (as of DATE)" for bundled sample data.'),
-  ),
+  source: v.pipe(v.string(), v.description('Which provider answered: "alphavantage", or "offline sample snapshot (as of DATE)" for bundled sample data.')),
   sourceNote: v.pipe(v.nullable(v.string()), v.description('How to read the source (e.g. that sample data is not live).')),
 });
 
@@ -38,10 +35,7 @@ export const getStockPrice = defineHandler({
     const ticker = normalizeTicker(symbol);
     const quote = await ctx.providers.stocks.getQuote(ticker, { signal: ctx.signal });
     if (!quote) {
-      throw new ToolInputError(
-        `unknown symbol "${ticker}": the stock provider (${ctx.providers.stocks.name}) has no quote for it`,
-        '/symbol',
-      );
+      throw new ToolInputError(`unknown symbol "${ticker}": the stock provider (${ctx.providers.stocks.name}) has no quote for it`, '/symbol');
     }
     return { ...quote };
   },

@@ -8,11 +8,7 @@ import * as v from 'valibot';
 export const TICKER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,19}$/;
 
 export function tickerSchema(description: string) {
-  return v.pipe(
-    v.string(),
-    v.regex(TICKER_PATTERN, 'must be a ticker symbol such as AAPL or BRK.B'),
-    v.description(description),
-  );
+  return v.pipe(v.string(), v.regex(TICKER_PATTERN, 'must be a ticker symbol such as AAPL or BRK.B'), v.description(description));
 }
 
 export function normalizeTicker(symbol: string): string {

@@ -38,10 +38,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
     });
   } catch (error) {
     if (error instanceof RangeError) {
-      throw new ToolInputError(
-        `unknown time zone "${timeZone}": use an IANA name such as "UTC", "Europe/London" or "Asia/Kolkata"`,
-        '/timezone',
-      );
+      throw new ToolInputError(`unknown time zone "${timeZone}": use an IANA name such as "UTC", "Europe/London" or "Asia/Kolkata"`, '/timezone');
     }
     throw error;
   }

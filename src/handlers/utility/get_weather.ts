@@ -14,10 +14,7 @@ const Output = v.object({
   weatherCode: nullableNumber('WMO weather interpretation code.'),
   conditions: v.pipe(v.string(), v.description('The weather code in words, e.g. "Partly cloudy".')),
   asOf: v.pipe(v.string(), v.description('When the conditions apply: an ISO instant (live) or a date (sample).')),
-  source: v.pipe(
-    v.string(),
-    v.description('Which provider answered: "open-meteo", or "offline sample snapshot (as of DATE)" for bundled sample data.'),
-  ),
+  source: v.pipe(v.string(), v.description('Which provider answered: "open-meteo", or "offline sample snapshot (as of DATE)" for bundled sample data.')),
   sourceNote: v.nullable(v.string()),
 });
 

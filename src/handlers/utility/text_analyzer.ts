@@ -15,7 +15,7 @@ import { defineHandler } from '../define.ts';
  * Averages and readability scores are rounded to 2 decimals.
  */
 
-const WORD = /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:['’\-][\p{L}\p{M}\p{N}]+|(?<=\p{N})[.,]\p{N}+)*/gu;
+const WORD = /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:['’-][\p{L}\p{M}\p{N}]+|(?<=\p{N})[.,]\p{N}+)*/gu;
 const SENTENCE_END = /[.!?…]+(?=[\s"'”’)\]]|$)/u;
 const HAS_WORD = /[\p{L}\p{N}]/u;
 
@@ -27,7 +27,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
     "him himself his how i i'm if in into is isn't it it's its itself just let's me more most my myself no nor not now of " +
     'off on once only or other our ours ourselves out over own same she should so some such than that the their theirs ' +
     'them themselves then there these they this those through to too under until up very was we were what when where ' +
-    "which while who whom why will with would you your yours yourself yourselves"
+    'which while who whom why will with would you your yours yourself yourselves'
   ).split(' '),
 );
 
@@ -74,10 +74,7 @@ const Output = v.object({
     v.nullable(v.number()),
     v.description('206.835 − 1.015 × words/sentence − 84.6 × syllables/word; higher is easier (60–70 ≈ plain English).'),
   ),
-  fleschKincaidGrade: v.pipe(
-    v.nullable(v.number()),
-    v.description('0.39 × words/sentence + 11.8 × syllables/word − 15.59: approximate US school grade.'),
-  ),
+  fleschKincaidGrade: v.pipe(v.nullable(v.number()), v.description('0.39 × words/sentence + 11.8 × syllables/word − 15.59: approximate US school grade.')),
   topTerms: v.pipe(
     v.array(v.object({ term: v.string(), count: v.number() })),
     v.description('Most frequent words, lower-cased, without common English stopwords and numbers; ties alphabetical.'),
@@ -122,14 +119,8 @@ export function analyzeText(text: string, topTerms = 10): TextAnalysis {
     averageWordLength: words.length ? round2(letterCount / words.length) : null,
     averageSentenceLength: wordsPerSentence === null ? null : round2(wordsPerSentence),
     syllables,
-    fleschReadingEase:
-      wordsPerSentence === null || syllablesPerWord === null
-        ? null
-        : round2(206.835 - 1.015 * wordsPerSentence - 84.6 * syllablesPerWord),
-    fleschKincaidGrade:
-      wordsPerSentence === null || syllablesPerWord === null
-        ? null
-        : round2(0.39 * wordsPerSentence + 11.8 * syllablesPerWord - 15.59),
+    fleschReadingEase: wordsPerSentence === null || syllablesPerWord === null ? null : round2(206.835 - 1.015 * wordsPerSentence - 84.6 * syllablesPerWord),
+    fleschKincaidGrade: wordsPerSentence === null || syllablesPerWord === null ? null : round2(0.39 * wordsPerSentence + 11.8 * syllablesPerWord - 15.59),
     topTerms: top,
   };
 }
@@ -145,13 +136,7 @@ export const textAnalyzer = defineHandler({
   input: v.object({
     text: v.pipe(v.string(), v.maxLength(1_000_000, 'must be at most 1,000,000 characters'), v.description('The text to analyze.')),
     topTerms: v.optional(
-      v.pipe(
-        v.number(),
-        v.integer(),
-        v.minValue(0),
-        v.maxValue(100),
-        v.description('How many of the most frequent terms to list (0–100, default 10).'),
-      ),
+      v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100), v.description('How many of the most frequent terms to list (0–100, default 10).')),
       10,
     ),
   }),

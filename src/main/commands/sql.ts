@@ -1,8 +1,8 @@
 import postgres from 'postgres';
-import type { Config } from '../../shared/config.ts';
 import { openDatabase, type QueryResult } from '../../db/client.ts';
 import { readLock } from '../../db/data-dir-lock.ts';
 import { migrate } from '../../db/migrate.ts';
+import type { Config } from '../../shared/config.ts';
 
 /**
  * `npm run sql -- "<query>"`: against DATABASE_URL when set; in embedded mode

@@ -1,9 +1,9 @@
-import type { CallResult } from '../../registry/call-result.ts';
 import type { ToolCaller } from '../../registry/call.ts';
+import type { CallResult } from '../../registry/call-result.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
 import type { CatalogView } from '../../registry/snapshot.ts';
-import type { Logger } from '../../shared/logger.ts';
 import { isObject } from '../../shared/json.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { failureResult } from '../server.ts';
 import { matchPlainRequest, resultResponse } from './plain-request.ts';
 

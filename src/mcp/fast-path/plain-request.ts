@@ -17,7 +17,6 @@ export interface PlainRequest {
   params: Record<string, unknown>;
 }
 
-
 function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
   for (const key in value) if (!allowed.has(key)) return false;
   return true;

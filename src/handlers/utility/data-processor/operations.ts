@@ -13,19 +13,11 @@ export function requireField(records: readonly DataRecord[], name: string, index
   if (records.length === 0) return;
   if (records.some((record) => Object.hasOwn(record, name))) return;
   const known = [...new Set(records.slice(0, 100).flatMap((record) => Object.keys(record)))].slice(0, 20);
-  throw new ToolInputError(
-    `field "${name}" does not exist in any record${known.length ? ` (fields: ${known.join(', ')})` : ''}`,
-    opPath(index, key),
-  );
+  throw new ToolInputError(`field "${name}" does not exist in any record${known.length ? ` (fields: ${known.join(', ')})` : ''}`, opPath(index, key));
 }
 
 /** The numeric values of a field; null and missing values are skipped, anything else is an error. */
-export function numbersOf(
-  records: readonly DataRecord[],
-  name: string,
-  index: number,
-  key = 'field',
-): { values: number[]; missing: number } {
+export function numbersOf(records: readonly DataRecord[], name: string, index: number, key = 'field'): { values: number[]; missing: number } {
   const values: number[] = [];
   let missing = 0;
   records.forEach((record, position) => {
@@ -83,10 +75,7 @@ export function filterRecords(records: DataRecord[], op: v.InferOutput<typeof Fi
       });
     default: {
       if (typeof value !== 'number' && typeof value !== 'string') {
-        throw new ToolInputError(
-          `operator "${operator}" needs a number or a string value, not ${typeName(value)}`,
-          opPath(index, 'value'),
-        );
+        throw new ToolInputError(`operator "${operator}" needs a number or a string value, not ${typeName(value)}`, opPath(index, 'value'));
       }
       const kind = typeof value;
       records.forEach((record, position) => {
@@ -126,22 +115,14 @@ export function deduplicateRecords(records: DataRecord[], op: v.InferOutput<type
 }
 
 /** Checks the field's values (not its existence: a group may lack a field other groups have). */
-export function aggregate(
-  records: readonly DataRecord[],
-  name: string,
-  fn: v.InferOutput<typeof aggregateFn>,
-  index: number,
-  key = 'field',
-): number | null {
+export function aggregate(records: readonly DataRecord[], name: string, fn: v.InferOutput<typeof aggregateFn>, index: number, key = 'field'): number | null {
   if (fn === 'count') return records.filter((record) => record[name] !== undefined && record[name] !== null).length;
   const { values } = numbersOf(records, name, index, key);
   if (fn === 'sum') return preciseSum(values);
   if (values.length === 0) return null;
   if (fn === 'avg') return preciseSum(values) / values.length;
   // reduce, not Math.min(...values): spreading 100k arguments overflows the stack.
-  return fn === 'min'
-    ? values.reduce((least, value) => (value < least ? value : least))
-    : values.reduce((most, value) => (value > most ? value : most));
+  return fn === 'min' ? values.reduce((least, value) => Math.min(value, least)) : values.reduce((most, value) => Math.max(value, most));
 }
 
 export function groupRecords(records: DataRecord[], op: v.InferOutput<typeof GroupOp>, index: number): DataRecord[] {

@@ -34,9 +34,7 @@ export const FilterOp = v.strictObject({
 
 export const DeduplicateOp = v.strictObject({
   op: v.literal('deduplicate'),
-  by: v.optional(
-    v.pipe(v.array(field), v.minLength(1), v.description('Fields that identify a duplicate; whole records when omitted.')),
-  ),
+  by: v.optional(v.pipe(v.array(field), v.minLength(1), v.description('Fields that identify a duplicate; whole records when omitted.'))),
 });
 
 const AggregateSpec = v.strictObject({
@@ -48,9 +46,7 @@ const AggregateSpec = v.strictObject({
 export const GroupOp = v.strictObject({
   op: v.literal('group'),
   by: v.pipe(fields, v.description('Field(s) to group by.')),
-  aggregate: v.optional(
-    v.pipe(v.array(AggregateSpec), v.description('Aggregates per group; every group always gets "count" (its records).')),
-  ),
+  aggregate: v.optional(v.pipe(v.array(AggregateSpec), v.description('Aggregates per group; every group always gets "count" (its records).'))),
 });
 
 const AggregateOp = v.strictObject({ op: v.literal('aggregate'), field, fn: aggregateFn });
