@@ -59,6 +59,12 @@ const EnvSchema = v.object({
   ),
   TOOLPORT_MCP_SESSION_IDLE_MS: v.optional(positiveInt, '1800000'),
   TOOLPORT_MCP_MAX_SESSIONS: v.optional(positiveInt, '1000'),
+  TOOLPORT_MAX_JSON_DEPTH: v.optional(positiveInt, '64'),
+  TOOLPORT_MAX_SCHEMA_BYTES: v.optional(positiveInt, '262144'),
+  TOOLPORT_MAX_SCHEMA_PROPERTIES: v.optional(positiveInt, '2000'),
+  TOOLPORT_CPU_WORKERS: v.optional(positiveInt),
+  TOOLPORT_TOOLS_PAGE_SIZE: v.optional(positiveInt, '500'),
+  TOOLPORT_SQL_PASSWORD: v.optional(v.pipe(v.string(), v.minLength(12, 'must be at least 12 characters'))),
   TOOLPORT_STOCK_PROVIDER: v.optional(v.picklist(['offline', 'alphavantage']), 'offline'),
   TOOLPORT_NEWS_PROVIDER: v.optional(v.picklist(['offline', 'alphavantage']), 'offline'),
   TOOLPORT_WEATHER_PROVIDER: v.optional(v.picklist(['offline', 'open-meteo']), 'offline'),
@@ -96,6 +102,21 @@ export interface Config {
   allowedOrigins: string[];
   mcpSessionIdleMs: number;
   mcpMaxSessions: number;
+  /** Bounds on what a request may carry (README "Limits"). */
+  limits: {
+    /** Nesting depth of any JSON body (objects and arrays). */
+    jsonDepth: number;
+    /** Size of a stored input or output schema, as JSON text. */
+    schemaBytes: number;
+    /** Properties a schema may declare, counted over every nesting level. */
+    schemaProperties: number;
+  };
+  /** Threads for handlers that do CPU work on caller input (default: the number of cores, at least 2). */
+  cpuWorkers: number | undefined;
+  /** Default page size of GET /tools. */
+  toolsPageSize: number;
+  /** Password of the embedded SQL port; undefined: generated at first start and kept beside the data dir. */
+  sqlPassword: string | undefined;
   providers: ProvidersConfig;
 }
 
@@ -141,6 +162,10 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     allowedOrigins: e.TOOLPORT_ALLOWED_ORIGINS ?? [],
     mcpSessionIdleMs: e.TOOLPORT_MCP_SESSION_IDLE_MS,
     mcpMaxSessions: e.TOOLPORT_MCP_MAX_SESSIONS,
+    limits: { jsonDepth: e.TOOLPORT_MAX_JSON_DEPTH, schemaBytes: e.TOOLPORT_MAX_SCHEMA_BYTES, schemaProperties: e.TOOLPORT_MAX_SCHEMA_PROPERTIES },
+    cpuWorkers: e.TOOLPORT_CPU_WORKERS,
+    toolsPageSize: e.TOOLPORT_TOOLS_PAGE_SIZE,
+    sqlPassword: e.TOOLPORT_SQL_PASSWORD,
     providers: {
       stocks: e.TOOLPORT_STOCK_PROVIDER,
       news: e.TOOLPORT_NEWS_PROVIDER,
