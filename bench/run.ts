@@ -26,6 +26,7 @@ import { calls } from './phases/calls.ts';
 import { cold } from './phases/cold.ts';
 import { lists } from './phases/lists.ts';
 import { register } from './phases/register.ts';
+import { workers } from './phases/workers.ts';
 import { PROFILE_CASES, profile } from './profile-case.ts';
 import { caseTargets, finish } from './verdicts.ts';
 
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     ['register', () => register(bench)],
     ['lists', () => lists(bench)],
     ['cold', () => cold(bench)],
+    ['workers', () => workers(bench)],
   ];
   for (const [name, phase] of phases) {
     if (!settings.phases.includes(name as never)) continue;

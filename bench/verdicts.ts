@@ -3,6 +3,7 @@
 import { COLD_TOTAL } from './common.ts';
 import type { TargetResult } from './lib/report.ts';
 import type { Bench } from './phases/bench.ts';
+import { CPU_CLIENTS, HEALTH_UNDER_CPU, POOL_INLINE, POOL_WORKER, poolOverhead } from './phases/workers.ts';
 
 /** Judge the figures against the targets, and complete the memory figures and the timing. */
 export function finish(bench: Bench): void {
@@ -51,12 +52,39 @@ export function finish(bench: Bench): void {
         : `p99 ${cross.p99Ms} ms (${cross.delivered}/${cross.registrations} heard)`,
     met: !cross ? null : cross.status === 'ok' && cross.p99Ms! < 100,
   });
+  const writes = results.largeWrites;
+  targets.push({
+    id: 'write_10k_p50',
+    target: 'POST /tools at 10,000 tools: p50 < 10 ms',
+    measured: writes ? `p50 ${writes.p50Ms} ms (p99 ${writes.p99Ms} ms)` : 'not measured',
+    met: writes ? writes.p50Ms < 10 : null,
+  });
   const cold = results.coldStart.find((c) => c.backend === 'postgres' && c.tools === COLD_TOTAL);
   targets.push({
     id: 'cold_start_10k_postgres',
     target: 'cold start, 10,000 tools, Postgres < 2 s (median)',
     measured: !cold ? 'not measured' : cold.error ? `error: ${cold.error}` : `${cold.medianMs} ms`,
     met: !cold ? null : !cold.error && cold.medianMs! < 2000,
+  });
+  const pooled = byCase(POOL_WORKER, 1);
+  const inline = byCase(POOL_INLINE, 1);
+  const overhead = pooled && inline ? poolOverhead(inline.toolport, pooled.toolport) : undefined;
+  targets.push({
+    id: 'pool_overhead_c1',
+    target: 'CPU pool overhead per call < 0.15 ms (c=1: the same handler in the pool − inline, median latency)',
+    measured: !pooled || !inline ? 'not measured' : (overhead ?? `errors: ${pooled.toolport.error ?? inline.toolport.error}`),
+    met: !pooled || !inline ? null : overhead !== undefined && pooled.toolport.p50Ms! - inline.toolport.p50Ms! < 0.15,
+  });
+  const health = byCase(HEALTH_UNDER_CPU, 1);
+  targets.push({
+    id: 'health_p99_under_cpu',
+    target: `GET /health p99 < 20 ms while ${CPU_CLIENTS} clients send 1 MB text_analyzer calls`,
+    measured: !health
+      ? 'not measured'
+      : health.toolport.ok
+        ? `p99 ${health.toolport.p99Ms!.toFixed(2)} ms (p50 ${health.toolport.p50Ms!.toFixed(2)} ms)`
+        : `errors: ${health.toolport.error}`,
+    met: !health ? null : health.toolport.ok && health.toolport.p99Ms! < 20,
   });
   const afterC32 = results.loads.filter((load) => load.connections === 32 && load.rssAfterMb !== undefined);
   const worst = afterC32.sort((a, b) => b.rssAfterMb! - a.rssAfterMb!)[0];
@@ -86,5 +114,7 @@ export function caseTargets(bench: Bench): Map<string, string> {
     ['mcp_call_legacy@32', 'mcp_call_legacy_c32'],
     ['mcp_list_1000@32', 'mcp_list_1000_c32'],
     [`mcp_list_10000@${maxC}`, 'mcp_list_10000_p99'],
+    [`${POOL_WORKER}@1`, 'pool_overhead_c1'],
+    [`${HEALTH_UNDER_CPU}@1`, 'health_p99_under_cpu'],
   ]);
 }

@@ -36,6 +36,8 @@ export interface BenchResults {
     throughput?: Figure & { toolsBefore: number; toolsAfter: number };
     note?: string;
   };
+  /** POST /tools latency into a large registry (c=1). */
+  largeWrites?: { tools: number; count: number; p50Ms: number; p99Ms: number };
   coldStart: ColdStart[];
   memory: {
     samples: { when: string; tools: number; rssMb: number | undefined }[];
@@ -116,6 +118,13 @@ export function renderMarkdown(results: BenchResults, caseTargets: Map<string, s
           : `p50 ${fmt(figure.p50Ms, 1)} ms, p90 ${fmt(figure.p90Ms, 1)} ms, p99 ${fmt(figure.p99Ms, 1)} ms, max ${fmt(figure.maxMs, 1)} ms (${figure.delivered}/${figure.registrations} heard)${figure.note ? ` — ${figure.note}` : ''}`;
       lines.push(
         `| POST /tools returned → list_changed on a listen stream, ${figure.listener} (${reg.notifyRegistry.server}: ${reg.notifyRegistry.toolsBefore} → ${reg.notifyRegistry.toolsAfter} tools) | ${value} | ${target ? `${target.target}: ${mark(target.met)}` : ''} |`,
+      );
+    }
+    if (results.largeWrites) {
+      const w = results.largeWrites;
+      const target = targets.get('write_10k_p50');
+      lines.push(
+        `| POST /tools into ${fmt(w.tools)} tools, one at a time (${w.count} writes) | p50 ${fmt(w.p50Ms, 2)} ms, p99 ${fmt(w.p99Ms, 2)} ms | ${target ? `${target.target}: ${mark(target.met)}` : ''} |`,
       );
     }
     if (reg.throughput) {

@@ -27,7 +27,7 @@ export function restCall(): Template {
 }
 
 export function restList(): Template {
-  return { method: 'GET', path: '/tools', headers: {} };
+  return { method: 'GET', path: '/tools?limit=all', headers: {} };
 }
 
 function rpc(method: string, params: Record<string, unknown>): string {

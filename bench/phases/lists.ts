@@ -4,6 +4,7 @@ import { using } from '../cleanup.ts';
 import { LIST_SIZES, log, ROOT, SMALL_UTILITY, VERSION } from '../common.ts';
 import { modernListCase, restListCase } from '../lib/cases.ts';
 import { exportServer, setToolCount } from '../lib/db.ts';
+import { measureLargeWrites } from '../lib/large-writes.ts';
 import { type RunningServer, startFloor, startSdk, startToolport } from '../lib/targets.ts';
 import { type Bench, sdkSpec } from './bench.ts';
 
@@ -26,6 +27,11 @@ export async function lists(bench: Bench): Promise<void> {
       };
       if (utility) await using(await startSdk(ROOT, [sdkSpec(utility)], VERSION), (sdk) => run(sdk));
       else await run(undefined);
+      if (size >= 10_000) {
+        log(`  POST /tools one by one into ${size.toLocaleString('en')} tools`);
+        bench.results.largeWrites = await measureLargeWrites(toolport.urls.utility, size, 200);
+        log(`    p50 ${bench.results.largeWrites.p50Ms} ms, p99 ${bench.results.largeWrites.p99Ms} ms`);
+      }
     });
   }
   await setToolCount(bench.db, 'utility', SMALL_UTILITY);

@@ -5,6 +5,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from '../../drizzle/schema.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import { reconnectBackoff } from './reconnect.ts';
 
 /** Drizzle over either driver: both are PgDatabase, so store code is written once. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -62,6 +63,7 @@ function openPostgres(url: string, poolSize: number): Database {
     max: poolSize,
     onnotice: () => {},
     connect_timeout: 10,
+    backoff: reconnectBackoff,
   });
   const db = drizzlePostgres({ client, schema }) as unknown as Db;
   return {

@@ -1,5 +1,7 @@
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_DATA_DIR } from '../shared/config.ts';
 
 /**
  * PGlite does not lock its data dir, and two processes writing one directory
@@ -12,13 +14,26 @@ export interface LockInfo {
   /** Where the running process serves the database over the Postgres wire, if it does. */
   sqlHost?: string;
   sqlPort?: number;
+  /**
+   * The file holding the SQL port's password (never the password itself).
+   * Absent while a SQL port runs: the password is TOOLPORT_SQL_PASSWORD.
+   */
+  sqlPasswordFile?: string;
 }
 
 export interface DataDirLock {
   path: string;
   update(info: Partial<LockInfo>): void;
+  /**
+   * List this lock in `runningDir` (default: RUNNING_DIR), so `npm run sql`
+   * can find a running server whose data dir it was not told. Removed on release.
+   */
+  advertise(runningDir?: string): void;
   release(): void;
 }
+
+/** Where running embedded servers list their data dirs: `.toolport/running/` in the checkout, beside the default data dir. */
+export const RUNNING_DIR = join(dirname(DEFAULT_DATA_DIR), 'running');
 
 export class DataDirLockedError extends Error {
   readonly holder: LockInfo;
@@ -38,13 +53,17 @@ export function lockPathFor(dataDir: string): string {
   return resolve(dataDir) + '.lock';
 }
 
-export function readLock(dataDir: string): LockInfo | undefined {
+function readLockFile(path: string): LockInfo | undefined {
   try {
-    const info = JSON.parse(readFileSync(lockPathFor(dataDir), 'utf8')) as LockInfo;
+    const info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
     return isAlive(info.pid) ? info : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function readLock(dataDir: string): LockInfo | undefined {
+  return readLockFile(lockPathFor(dataDir));
 }
 
 function isAlive(pid: number): boolean {
@@ -57,6 +76,57 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Replace a file's content in one step: readers see the old or the new text, never half of it. */
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+interface RunningEntry {
+  pid: number;
+  startedAt: string;
+  dataDir: string;
+  lockFile: string;
+}
+
+export interface RunningServer {
+  dataDir: string;
+  holder: LockInfo;
+}
+
+/**
+ * The embedded servers listed in `runningDir` that still hold their lock.
+ * An entry whose process is gone, or whose lock is gone or now someone
+ * else's (kill -9, a reused pid), is stale: it is removed and not returned.
+ */
+export function listRunning(runningDir: string = RUNNING_DIR): RunningServer[] {
+  let names: string[];
+  try {
+    names = readdirSync(runningDir).filter((name) => name.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const found: RunningServer[] = [];
+  for (const name of names) {
+    const path = join(runningDir, name);
+    let entry: RunningEntry | undefined;
+    try {
+      entry = JSON.parse(readFileSync(path, 'utf8')) as RunningEntry;
+    } catch {
+      entry = undefined; // unreadable: treated as stale
+    }
+    const holder = entry && typeof entry.lockFile === 'string' ? readLockFile(entry.lockFile) : undefined;
+    if (entry && holder && holder.pid === entry.pid && holder.startedAt === entry.startedAt && typeof entry.dataDir === 'string') {
+      found.push({ dataDir: entry.dataDir, holder });
+    } else {
+      // An entry is written after its lock and removed before it: one without its lock is stale.
+      rmSync(path, { force: true });
+    }
+  }
+  return found.sort((a, b) => a.dataDir.localeCompare(b.dataDir));
+}
+
 export function acquireDataDirLock(dataDir: string): DataDirLock {
   const path = lockPathFor(dataDir);
   let info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString() };
@@ -66,15 +136,27 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
       writeSync(fd, JSON.stringify(info));
       closeSync(fd);
       let released = false;
+      let listing: string | undefined;
       return {
         path,
         update(patch) {
           info = { ...info, ...patch };
-          writeFileSync(path, JSON.stringify(info));
+          for (const key of Object.keys(info) as (keyof LockInfo)[]) if (info[key] === undefined) delete info[key];
+          writeAtomically(path, JSON.stringify(info));
+        },
+        advertise(runningDir = RUNNING_DIR) {
+          if (released) return;
+          mkdirSync(runningDir, { recursive: true });
+          // One process may hold several data dirs (tests do): one entry per lock.
+          const id = createHash('sha256').update(path).digest('hex').slice(0, 12);
+          listing = join(runningDir, `${process.pid}-${id}.json`);
+          const entry: RunningEntry = { pid: info.pid, startedAt: info.startedAt, dataDir: resolve(dataDir), lockFile: path };
+          writeAtomically(listing, JSON.stringify(entry));
         },
         release() {
           if (released) return;
           released = true;
+          if (listing) rmSync(listing, { force: true });
           rmSync(path, { force: true });
         },
       };

@@ -2,8 +2,9 @@ import type { Logger } from '../shared/logger.ts';
 
 /**
  * Whether the database answered the last time we asked (the change feed asks
- * every poll). Registry writes fail fast while it does not; calls go on from
- * the in-memory snapshots.
+ * every poll, and every RECOVERY_PROBE_MS while it does not answer; /health
+ * and /ready ask too; a failed write says no). Registry writes fail fast while
+ * it does not; calls go on from the in-memory snapshots.
  */
 export class DatabaseHealth {
   ok = true;
@@ -17,10 +18,12 @@ export class DatabaseHealth {
       if (!ok) this.error = error;
       return;
     }
+    const now = Date.now();
+    const downMs = now - this.since;
     this.ok = ok;
     this.error = ok ? undefined : error;
-    this.since = Date.now();
-    if (ok) this.logger.info('database reachable again');
+    this.since = now;
+    if (ok) this.logger.info('database reachable again: registry writes accepted', { unreachableForMs: downMs });
     else this.logger.error('database unreachable: serving calls from memory, refusing registry writes', { error });
   }
 }

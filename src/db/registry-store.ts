@@ -77,8 +77,13 @@ export class RegistryStore {
    */
   transaction<T>(actor: string, work: (store: RegistryStore) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('toolport.actor', ${actor}, true)`);
-      return work(new RegistryStore(tx as unknown as Db));
+      // Sent without waiting: the driver pipelines it ahead of the write on the
+      // transaction's connection, which saves a round trip per write.
+      const actorSet = Promise.resolve(tx.execute(sql`select set_config('toolport.actor', ${actor}, true)`));
+      actorSet.catch(() => {});
+      const result = await work(new RegistryStore(tx as unknown as Db));
+      await actorSet;
+      return result;
     });
   }
 

@@ -39,6 +39,9 @@ export class ToolInputError extends Error {
 /** A JSON object (text block + structuredContent) or a full CallToolResult made with toolResult(). */
 export type HandlerResult = JsonObject | ToolResult;
 
+/** Where a handler's `run` executes (see HandlerSpec.runs). */
+export type HandlerPlacement = 'inline' | 'worker';
+
 export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchema | undefined, C extends v.GenericSchema | undefined> {
   /** The handler key stored in `tools.handler`. */
   name: string;
@@ -54,6 +57,23 @@ export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchem
   config?: C;
   /** Default MCP annotations (readOnlyHint, openWorldHint …). */
   annotations?: JsonObject;
+  /**
+   * Where `run` executes. `'inline'` (the default): on the event loop, for
+   * handlers that mostly wait (I/O, providers). `'worker'`: in the pool of
+   * worker threads (TOOLPORT_CPU_WORKERS), for CPU work on the caller's input,
+   * so one large call can neither delay other calls nor outlive its deadline
+   * (the thread is terminated and replaced). A worker handler gets its
+   * arguments and `handler_config` by structured clone and parses them there;
+   * it has no `ctx.providers` and no database; its result comes back by
+   * structured clone (plain JSON or a toolResult()).
+   */
+  runs?: HandlerPlacement;
+  /**
+   * With `runs: 'worker'`: the URL of the module that exports this handler
+   * (`import.meta.url` in the handler's file). A worker imports it and takes
+   * the export whose handler `name` is this one.
+   */
+  module?: string;
   run(input: v.InferOutput<I>, ctx: HandlerContext<C extends v.GenericSchema ? v.InferOutput<C> : JsonObject>): Promise<HandlerResult> | HandlerResult;
 }
 
@@ -70,6 +90,10 @@ export interface Handler {
   /** JSON Schema of `handler_config` (for clients building forms), when declared. */
   configSchema: JsonObject | undefined;
   annotations: JsonObject;
+  /** 'worker': the call path runs it in the CPU pool (registry/worker-pool.ts), loading `module`. */
+  runs: HandlerPlacement;
+  /** The module exporting the handler, for `runs: 'worker'`. */
+  module: string | undefined;
   run(input: unknown, ctx: HandlerContext<unknown>): Promise<HandlerResult>;
 }
 
@@ -81,6 +105,11 @@ function jsonSchemaOf(schema: v.GenericSchema): JsonObject {
 export function defineHandler<I extends v.GenericSchema, O extends v.GenericSchema | undefined = undefined, C extends v.GenericSchema | undefined = undefined>(
   spec: HandlerSpec<I, O, C>,
 ): Handler {
+  const runs = spec.runs ?? 'inline';
+  if (runs !== 'inline' && runs !== 'worker') throw new Error(`handler "${spec.name}": runs must be 'inline' or 'worker', got ${JSON.stringify(runs)}`);
+  if (runs === 'worker' && !(typeof spec.module === 'string' && URL.canParse(spec.module))) {
+    throw new Error(`handler "${spec.name}" runs in a worker: give it module: import.meta.url (the URL of the module that exports it)`);
+  }
   return {
     name: spec.name,
     description: spec.description,
@@ -91,6 +120,8 @@ export function defineHandler<I extends v.GenericSchema, O extends v.GenericSche
     config: spec.config,
     configSchema: spec.config ? jsonSchemaOf(spec.config) : undefined,
     annotations: spec.annotations ?? {},
+    runs,
+    module: runs === 'worker' ? spec.module : undefined,
     run: async (input, ctx) => spec.run(input as v.InferOutput<I>, ctx as never),
   };
 }

@@ -10,11 +10,12 @@ import { serverCatalog } from '../registry/catalog.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
 import type { Config } from '../shared/config.ts';
+import { databaseFailureReason } from '../shared/database-reason.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /** What a listener's app is made of (built once in main/, shared by every listener). */
 export interface ListenerAppDeps {
-  config: Pick<Config, 'host' | 'adminToken' | 'maxBodyBytes' | 'allowedOrigins' | 'mcpSessionIdleMs' | 'mcpMaxSessions'>;
+  config: Pick<Config, 'host' | 'adminToken' | 'maxBodyBytes' | 'toolsPageSize' | 'allowedOrigins' | 'mcpSessionIdleMs' | 'mcpMaxSessions' | 'limits'>;
   database: Database;
   registry: Registry;
   caller: ToolCaller;
@@ -49,7 +50,7 @@ export function databaseProbe(database: Database, status: ProcessStatus): Databa
         status.database.report(true);
         return { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
       } catch (error) {
-        status.database.report(false, (error as Error).message);
+        status.database.report(false, databaseFailureReason(error));
         return { ok: false, error: (error as Error).message };
       }
     },
@@ -68,6 +69,7 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     bindHost: config.host,
     allowedOrigins: config.allowedOrigins,
     maxBodyBytes: config.maxBodyBytes,
+    maxJsonDepth: config.limits.jsonDepth,
     sessionIdleMs: config.mcpSessionIdleMs,
     maxSessions: config.mcpMaxSessions,
   });
@@ -78,6 +80,12 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     writes: deps.writes,
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
+    maxJsonDepth: config.limits.jsonDepth,
+    bindHost: config.host,
+    allowedOrigins: config.allowedOrigins,
+    // /mcp checks Origin/Host, bounds and vets its body itself, and answers in JSON-RPC, not in the REST envelope.
+    beside: [{ path: '/mcp', app: mcpRoutes(mcp, logger) }],
+    toolsPageSize: config.toolsPageSize,
     status: () => deps.status.view(),
     databaseFailed: (error) => deps.status.database.report(false, error),
     database: databaseProbe(deps.database, deps.status),
@@ -85,7 +93,5 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     port: () => registry.snapshot(serverId)?.server.port ?? null,
     logger,
   });
-  // /mcp bounds its body itself and answers in JSON-RPC, not in the REST envelope.
-  app.route('/mcp', mcpRoutes(mcp, logger));
   return { app, close: () => mcp.close() };
 }

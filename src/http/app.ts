@@ -5,10 +5,12 @@ import type { StatusView } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
+import { databaseFailureReason } from '../shared/database-reason.ts';
 import { AppError, type ErrorCode, errorBody } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RestEnv } from './env.ts';
 import { adminAuth } from './middleware/admin-auth.ts';
+import { originGuard } from './middleware/origin-guard.ts';
 import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
 import { infoRoutes } from './routes/info.ts';
 import { toolsRoutes } from './routes/tools.ts';
@@ -21,6 +23,19 @@ export interface RestAppDeps {
   writes: ToolWrites;
   adminToken: string | undefined;
   maxBodyBytes: number;
+  /** Nesting depth a JSON body may have (TOOLPORT_MAX_JSON_DEPTH). */
+  maxJsonDepth: number;
+  /** The address the listener binds to and the extra browser origins allowed (Origin/Host checks on every route). */
+  bindHost: string;
+  allowedOrigins: string[];
+  /**
+   * Apps mounted beside the REST routes (/mcp): routed ahead of the REST
+   * Origin/Host guard, because they check those themselves and answer in
+   * their own error shape.
+   */
+  beside?: { path: string; app: Hono<any> }[];
+  /** Default page size of GET /tools. */
+  toolsPageSize: number;
   status: () => StatusView;
   /** Marks the database unreachable when a request fails for that reason. */
   databaseFailed: (error: string) => void;
@@ -31,7 +46,14 @@ export interface RestAppDeps {
 }
 
 function fromHttpException(error: HTTPException): AppError {
-  const byStatus: Record<number, ErrorCode> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 413: 'payload_too_large' };
+  const byStatus: Record<number, ErrorCode> = {
+    400: 'bad_request',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+  };
   return new AppError(byStatus[error.status] ?? 'internal', error.message || 'Request failed');
 }
 
@@ -39,14 +61,29 @@ function fromHttpException(error: HTTPException): AppError {
 export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   const { server, catalog, logger } = deps;
   const app = new Hono<RestEnv>();
-  // REST bodies are bounded where they are read (readJson), without building a fetch Request.
+  for (const mounted of deps.beside ?? []) app.route(mounted.path, mounted.app);
+  // Every REST route, and unknown paths, after the mounts above: a foreign browser Origin or a rebound Host gets 403.
+  app.use('*', originGuard({ bindHost: deps.bindHost, allowedOrigins: deps.allowedOrigins }));
+  // REST bodies are bounded and vetted where they are read (readJson), without building a fetch Request.
   app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database }));
   app.route('/ready', readyRoutes({ server, database: deps.database }));
   app.route('/info', infoRoutes({ catalog, version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }));
-  app.route('/tools', toolsRoutes({ catalog, caller: deps.caller, writes: deps.writes, auth: adminAuth(deps.adminToken), maxBodyBytes: deps.maxBodyBytes }));
+  app.route(
+    '/tools',
+    toolsRoutes({
+      catalog,
+      caller: deps.caller,
+      writes: deps.writes,
+      auth: adminAuth(deps.adminToken),
+      maxBodyBytes: deps.maxBodyBytes,
+      maxJsonDepth: deps.maxJsonDepth,
+      pageSize: deps.toolsPageSize,
+    }),
+  );
 
   app.notFound((c) => {
-    const error = new AppError('not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`);
+    const path = new URL(c.req.url).pathname;
+    const error = new AppError('not_found', `No route ${c.req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
     return c.json(errorBody(error, server), 404);
   });
 
@@ -55,8 +92,11 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
     if (thrown instanceof AppError) error = thrown;
     else if (thrown instanceof HTTPException) error = fromHttpException(thrown);
     else if (isDatabaseUnavailable(thrown)) {
-      deps.databaseFailed(thrown.message);
-      error = new AppError('unavailable', `The database is unreachable (${thrown.message}); registry writes fail until it returns, calls are still served`);
+      // The driver's message carries the failed query's SQL and parameters: the log gets it, the client and /health a reason built from the error code.
+      const reason = databaseFailureReason(thrown);
+      logger.warn('database unreachable during a request', { server, method: c.req.method, path: c.req.path, error: thrown.message });
+      deps.databaseFailed(reason);
+      error = new AppError('unavailable', `The database is unreachable (${reason}); registry writes fail until it returns, calls are still served`);
     } else {
       logger.error('unhandled error', { server, method: c.req.method, path: c.req.path, error: thrown.message });
       error = new AppError('internal', 'Internal error; see the server log');

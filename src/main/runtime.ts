@@ -10,6 +10,7 @@ import { ChangeFeed } from '../registry/change-feed.ts';
 import { Registry } from '../registry/registry.ts';
 import { seedIfEmpty } from '../registry/seed.ts';
 import { ToolWrites } from '../registry/tool-writes.ts';
+import { cpuWorkerCount, WorkerPool } from '../registry/worker-pool.ts';
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -29,6 +30,8 @@ export interface Runtime {
   providers: Providers;
   status: ProcessStatus;
   handlers: ReadonlyMap<string, Handler>;
+  /** The CPU handlers' worker threads (TOOLPORT_CPU_WORKERS): close it on stop, after the listeners, so the process can exit. */
+  pool: WorkerPool;
 }
 
 export interface RuntimeOptions {
@@ -49,14 +52,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     logger.info('database', { using: database.describe });
     if (!options.database) await migrate(database, config.databaseUrl);
     const store = new RegistryStore(database.db);
-    const registry = new Registry(store, handlers, logger);
+    const registry = new Registry(store, handlers, logger, config.limits);
     const status = new ProcessStatus(new DatabaseHealth(logger));
-    const writes = new ToolWrites({ store, registry, handlers, health: status.database });
+    const writes = new ToolWrites({ store, registry, handlers, health: status.database, limits: config.limits });
     const seeded = await seedIfEmpty({ database, store, writes, handlers });
     if (seeded) logger.info('seeded the empty registry', { ...seeded });
     const providers = createProviders(config.providers, database.db, options.fetch ?? fetch, { timeoutMs: Math.max(1000, config.callTimeoutMs - 500) });
-    const caller = createToolCaller({ registry, providers, logger, callTimeoutMs: config.callTimeoutMs });
-    return { database, store, registry, writes, caller, providers, status, handlers };
+    const pool = new WorkerPool({ size: cpuWorkerCount(config.cpuWorkers), logger, handlers: handlers.values() });
+    const caller = createToolCaller({ registry, providers, logger, callTimeoutMs: config.callTimeoutMs, pool });
+    return { database, store, registry, writes, caller, providers, status, handlers, pool };
   } catch (error) {
     if (!options.database) await database.close().catch(() => {});
     throw error;

@@ -4,7 +4,7 @@ import { handlers as builtInHandlers } from '../handlers/index.ts';
 import { createListenerApp } from '../hosting/listener-app.ts';
 import type { Listener } from '../hosting/listeners.ts';
 import { checkSelection, ServerManager } from '../hosting/server-manager.ts';
-import { startSqlPort } from '../hosting/sql-port.ts';
+import { type SqlPort, startSqlPort } from '../hosting/sql-port.ts';
 import type { ChangeFeed } from '../registry/change-feed.ts';
 import type { Config } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
@@ -31,6 +31,8 @@ export interface StartOptions {
   handlers?: ReadonlyMap<string, Handler>;
   /** Skip the embedded SQL port (tests). */
   sqlPort?: boolean;
+  /** Where this embedded server is listed for `npm run sql` (default: `.toolport/running/` in the checkout; tests use their own). */
+  runningDir?: string;
   fetch?: typeof fetch;
 }
 
@@ -48,7 +50,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
   const listenerDeps = { config, database, registry, caller: runtime.caller, writes: runtime.writes, status, logger, version: VERSION };
   const servers = new ServerManager({ config, store, registry, status, logger, createApp: (serverId) => createListenerApp(listenerDeps, serverId) });
   const feed = createChangeFeed(config, runtime, logger, (ids) => servers.reconcile(ids));
-  let sql: { port: number; stop(): Promise<void> } | undefined;
+  let sql: SqlPort | undefined;
   try {
     await feed.init();
     const rows = await store.listServers();
@@ -65,16 +67,15 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       logger.warn('TOOLPORT_ADMIN_TOKEN is unset: registry writes (POST/PUT/PATCH/DELETE /tools) are open to local callers on this machine');
     }
     if (database.pglite && options.sqlPort !== false) {
-      sql = await startSqlPort(database.pglite, config.sqlPort, logger);
-      if (sql) {
-        database.lock?.update({ sqlHost: '127.0.0.1', sqlPort: sql.port });
-        logger.info('SQL port (embedded database)', { psql: `psql -h 127.0.0.1 -p ${sql.port} -U postgres` });
-      }
+      sql = await startSqlPort(database.pglite, { port: config.sqlPort, dataDir: config.dataDir, password: config.sqlPassword, logger });
+      if (sql) database.lock?.update({ sqlHost: '127.0.0.1', sqlPort: sql.port, sqlPasswordFile: sql.passwordFile });
+      database.lock?.advertise(options.runningDir);
     }
   } catch (error) {
     await feed.stop().catch(() => {});
     await servers.stopAll(0).catch(() => {});
     await sql?.stop().catch(() => {});
+    await runtime.pool.close().catch(() => {});
     if (ownsDatabase) await database.close().catch(() => {});
     throw error;
   }
@@ -91,6 +92,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
         await feed.stop();
         await servers.stopAll(config.shutdownTimeoutMs);
         await sql?.stop();
+        await runtime.pool.close();
         if (ownsDatabase) await database.close();
       })();
       return stopping;

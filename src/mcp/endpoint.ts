@@ -1,12 +1,17 @@
-import { createMcpHandler, InMemoryServerEventBus, isJsonContentType, isLegacyRequest } from '@modelcontextprotocol/server';
-import { readBoundedText, tooLargeMessage } from '../shared/http-body.ts';
+import { createMcpHandler, InMemoryServerEventBus, isLegacyRequest } from '@modelcontextprotocol/server';
+import { jsonContentTypeProblem } from '../shared/content-type.ts';
+import { type BodyText, readBoundedText, tooLargeMessage } from '../shared/http-body.ts';
+import { findJsonProblem, jsonProblemMessage } from '../shared/json-guard.ts';
 import { onToolsChanged } from './events.ts';
 import { createFastPath, type EncodedResult } from './fast-path/index.ts';
 import { createGuard } from './guard.ts';
-import { jsonRpcError, PARSE_ERROR, SERVER_ERROR } from './jsonrpc.ts';
+import { jsonRpcError, PARSE_ERROR, requestIdOf, SERVER_ERROR } from './jsonrpc.ts';
 import { createLegacyLeg } from './legacy.ts';
 import { createMcpServer, type McpServerDeps } from './server.ts';
 import { SessionStore } from './sessions.ts';
+
+/** JSON-RPC's "Invalid Request": valid JSON that is not an acceptable request. */
+const INVALID_REQUEST = -32600;
 
 /**
  * /mcp of one catalog, both protocol eras on one URL: 2026-07-28 requests
@@ -28,6 +33,8 @@ export interface McpEndpointDeps extends McpServerDeps {
   bindHost: string;
   allowedOrigins: string[];
   maxBodyBytes: number;
+  /** Nesting depth a JSON-RPC body may have (TOOLPORT_MAX_JSON_DEPTH). */
+  maxJsonDepth: number;
   sessionIdleMs: number;
   maxSessions: number;
 }
@@ -70,23 +77,33 @@ export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
   /** Read and parse the body once; both legs and the era test get the parsed value (~100 µs saved per request). */
   async function readBody(request: Request): Promise<{ parsed: unknown } | Response> {
     if (request.method !== 'POST') return { parsed: undefined };
-    if (!isJsonContentType(request.headers.get('content-type'))) {
-      return jsonRpcError(415, SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
-    }
-    const read = await readBoundedText(
-      {
-        contentLength: request.headers.get('content-length'),
-        readDirect: () => request.text(),
-        stream: () => request.body as AsyncIterable<Uint8Array> | null,
-      },
-      maxBodyBytes,
-    );
-    if (read.tooLarge) return jsonRpcError(413, SERVER_ERROR, tooLargeMessage(maxBodyBytes));
+    const mediaProblem = jsonContentTypeProblem(request.headers.get('content-type')); // the same rule as REST
+    if (mediaProblem) return jsonRpcError(415, SERVER_ERROR, `Unsupported Media Type: ${mediaProblem}`);
+    let read: BodyText;
     try {
-      return { parsed: JSON.parse(read.text) as unknown };
+      read = await readBoundedText(
+        {
+          contentLength: request.headers.get('content-length'),
+          readDirect: () => request.text(),
+          stream: () => request.body as AsyncIterable<Uint8Array> | null,
+        },
+        maxBodyBytes,
+      );
+    } catch (error) {
+      // The client aborted, or the body does not match its framing: a client error, not a crash.
+      return jsonRpcError(400, INVALID_REQUEST, `The request body could not be read: ${(error as Error)?.message ?? String(error)}`);
+    }
+    if (read.tooLarge) return jsonRpcError(413, SERVER_ERROR, tooLargeMessage(maxBodyBytes));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(read.text);
     } catch (error) {
       return jsonRpcError(400, PARSE_ERROR, `Parse error: the body is not valid JSON (${(error as Error).message})`);
     }
+    // Too deep for the SDK's validators (they recurse), or strings no tool should get: refused before anything reads them.
+    const problem = findJsonProblem(parsed, { maxDepth: deps.maxJsonDepth, text: read.text });
+    if (problem) return jsonRpcError(400, INVALID_REQUEST, jsonProblemMessage(problem), { id: requestIdOf(parsed) });
+    return { parsed };
   }
 
   let closed = false;

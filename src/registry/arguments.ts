@@ -1,6 +1,16 @@
 import { AjvJsonSchemaValidator, addFormats } from '@modelcontextprotocol/server/validators/ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
+import { ajvRegExpEngine, MAX_PATTERN_LENGTH, PATTERN_WORK_PER_CALL, withPatternBudget } from './linear-regexp.ts';
+import {
+  assertSoundSchema,
+  DEFAULT_SCHEMA_LIMITS,
+  type MeasuredSchema,
+  measureSchema,
+  type SchemaLimits,
+  schemaProblems,
+  setKnownSchemas,
+} from './schema-limits.ts';
 
 /**
  * Arguments of registry tools are checked against their stored JSON Schema
@@ -8,7 +18,10 @@ import { AppError, type FieldIssue } from '../shared/errors.ts';
  * configure: strict about the *schema* (an unknown keyword such as `requried`
  * or an unresolvable $ref is refused when the tool is registered instead of
  * being silently ignored), standard about the *data* (no coercion, no
- * removal of extra properties).
+ * removal of extra properties, only own properties count: `{}` has no
+ * `constructor` and no `__proto__`). Before ajv sees a schema it is checked
+ * against the limits and rules of schema-limits.ts, and its regular
+ * expressions run on a linear-time engine (linear-regexp.ts).
  */
 const engine = new Ajv2020({
   strict: false,
@@ -17,10 +30,64 @@ const engine = new Ajv2020({
   validateSchema: true,
   validateFormats: true,
   allErrors: true,
+  ownProperties: true,
+  // A referenced schema is compiled once and called; inlining it at every reference would multiply compile time and code size.
+  inlineRefs: 8,
+  // ajv's optimizing pass over the generated code about doubles compile time (which blocks the loop) for no measurable gain when validating.
+  code: { regExp: ajvRegExpEngine, optimize: false },
   logger: false,
 });
 addFormats(engine as never);
+// ajv resolves `$anchor` but does not list it as a keyword, so strict mode refused it as unknown.
+engine.addKeyword({ keyword: '$anchor', schemaType: 'string' });
+// `format: "regex"` checks a caller's string by compiling it (never running it): bounded, since compiling a long pattern takes long.
+engine.addFormat('regex', (text: string) => {
+  if (text.length > MAX_PATTERN_LENGTH || /[^\\]\\Z/.test(text)) return false;
+  try {
+    new RegExp(text);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** JSON text of a value with object keys sorted: equal JSON values (ajv's sense of "identical items") give equal keys. */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  return `{${Object.keys(record)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
+    .join(',')}}`;
+}
+
+/**
+ * `uniqueItems` in linear time. ajv compares every pair of items unless the
+ * schema declares primitive item types, so `"uniqueItems": true` on an array
+ * of objects took seconds for a few ten thousand items sent by any caller.
+ */
+const uniqueItems = Object.assign(
+  (schema: boolean, data: unknown[]): boolean => {
+    if (!schema || data.length < 2) return true;
+    const seen = new Map<string, number>();
+    for (let i = 0; i < data.length; i++) {
+      const key = canonicalJson(data[i]);
+      const j = seen.get(key);
+      if (j !== undefined) {
+        uniqueItems.errors = [{ keyword: 'uniqueItems', message: `must NOT have duplicate items (items ## ${j} and ${i} are identical)`, params: { i, j } }];
+        return false;
+      }
+      seen.set(key, i);
+    }
+    return true;
+  },
+  { errors: null as unknown },
+);
+engine.removeKeyword('uniqueItems');
+engine.addKeyword({ keyword: 'uniqueItems', type: 'array', schemaType: 'boolean', errors: true, validate: uniqueItems as never });
 const provider = new AjvJsonSchemaValidator(engine as never);
+setKnownSchemas(Object.keys(engine.schemas));
 
 export type ArgumentsValidator = (args: unknown) => FieldIssue[] | undefined;
 
@@ -72,17 +139,25 @@ function describeSchemaError(raw: string, schema: Record<string, unknown>, field
   return [{ path: field, message }];
 }
 
-/**
- * Compile a tool's input schema. Throws a bad_request AppError naming the
- * problem (unknown keyword, invalid keyword value, unresolvable $ref).
- */
-export function compileArgumentsValidator(schema: Record<string, unknown>, field = '/inputSchema'): ArgumentsValidator {
+/** References ajv registered while compiling (a nested `$id`): left in place they would leak into every later schema. */
+function forgetNewRefs(before: ReadonlySet<string>): void {
+  const refs = engine.refs as Record<string, unknown>;
+  for (const key of Object.keys(refs)) if (!before.has(key)) delete refs[key];
+}
+
+/** Compile a schema that passed measureSchema; `schema` is the schema as stored (for locating ajv's errors). */
+function compileMeasured(copy: Record<string, unknown>, measured: MeasuredSchema, schema: Record<string, unknown>): ArgumentsValidator {
+  const { field } = measured;
+  assertSoundSchema(measured);
   let validate: ReturnType<typeof provider.getValidator>;
-  const copy = compilable(schema);
+  const refsBefore = new Set(Object.keys(engine.refs));
   try {
     validate = provider.getValidator(copy as never);
   } catch (error) {
-    const details = describeSchemaError((error as Error).message, schema, field);
+    const details =
+      error instanceof RangeError
+        ? [{ path: field, message: `nests or references too deeply to be compiled (${error.message})` }]
+        : describeSchemaError((error as Error).message, schema, field);
     throw new AppError('bad_request', `Invalid ${field.slice(1)}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, {
       details,
       cause: error,
@@ -90,11 +165,46 @@ export function compileArgumentsValidator(schema: Record<string, unknown>, field
   } finally {
     // The validator keeps its compiled function; ajv's own cache would otherwise keep every schema ever seen.
     engine.removeSchema(copy as never);
+    forgetNewRefs(refsBefore);
   }
   return (args) => {
-    const result = validate(args);
-    return result.valid ? undefined : toIssues(result.errorMessage);
+    let outcome: ReturnType<typeof withPatternBudget<ReturnType<typeof validate>>>;
+    try {
+      outcome = withPatternBudget(() => validate(args));
+    } catch (error) {
+      // A stack overflow while validating (data nested deeper than any body limit lets through): a refusal, not a crash.
+      if (error instanceof RangeError) return [{ path: '/', message: 'is nested too deeply to be checked against the schema' }];
+      throw error;
+    }
+    const { result, overBudget } = outcome;
+    if (result.valid) return undefined;
+    const issues = toIssues(result.errorMessage);
+    if (overBudget) {
+      const shown = overBudget.pattern.length > 80 ? `${overBudget.pattern.slice(0, 80)}…` : overBudget.pattern;
+      issues.push({
+        path: '/',
+        message:
+          `holds more text than the schema's patterns may check in one call: a string of ${overBudget.length} characters was not checked against "${shown}" ` +
+          `(at most ${PATTERN_WORK_PER_CALL} characters × pattern instructions per call)`,
+      });
+    }
+    return issues;
   };
+}
+
+/**
+ * Compile a tool's input (or output) schema within `limits`. Throws a
+ * bad_request AppError naming the problem (a limit crossed, a pattern the
+ * linear-time engine cannot run, an unknown keyword, an invalid keyword
+ * value, an unresolvable or endless reference).
+ */
+export function compileArgumentsValidator(
+  schema: Record<string, unknown>,
+  field = '/inputSchema',
+  limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS,
+): ArgumentsValidator {
+  const copy = compilable(schema);
+  return compileMeasured(copy, measureSchema(copy, limits, field), schema);
 }
 
 /**
@@ -109,16 +219,24 @@ export class ValidatorCache {
 
   constructor(private readonly maxEntries = 1_000) {}
 
-  /** The validator of a schema; throws a bad_request AppError when it does not compile. */
-  get(schema: Record<string, unknown>, field = '/inputSchema'): ArgumentsValidator {
-    const key = JSON.stringify(schema);
+  /**
+   * The validator of a schema; throws a bad_request AppError when it crosses
+   * `limits` or does not compile. The limits are checked on every call (they
+   * are the caller's), the rest once per distinct schema.
+   */
+  get(schema: Record<string, unknown>, field = '/inputSchema', limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): ArgumentsValidator {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+      throw schemaProblems(field, [{ path: field, message: 'must be a JSON object' }]);
+    const copy = compilable(schema);
+    const measured = measureSchema(copy, limits, field);
+    const key = measured.text;
     const cached = this.bySchema.get(key);
     if (cached) {
       this.bySchema.delete(key);
       this.bySchema.set(key, cached);
       return cached;
     }
-    const validator = compileArgumentsValidator(schema, field);
+    const validator = compileMeasured(copy, measured, schema);
     this.bySchema.set(key, validator);
     if (this.bySchema.size > this.maxEntries) this.bySchema.delete(this.bySchema.keys().next().value!);
     return validator;
@@ -135,9 +253,10 @@ export const validators = new ValidatorCache();
 /**
  * The per-tool memo, owned here rather than on the registry's entries (which
  * are published in immutable snapshots): a row object → its compiled
- * validator, and the rows whose input schema is known to compile. Rows are
- * replaced, never changed (a re-read at the same version keeps the old row
- * object), so the memo lives exactly as long as the definition it belongs to.
+ * validators, and the rows whose input and output schemas are known to
+ * compile. Rows are replaced, never changed (a re-read at the same version
+ * keeps the old row object), so the memo lives exactly as long as the
+ * definition it belongs to.
  */
 const inputMemo = new WeakMap<object, ArgumentsValidator>();
 const outputMemo = new WeakMap<object, ArgumentsValidator>();
@@ -149,34 +268,50 @@ interface SchemaRow {
 }
 
 /** The row's argument validator, compiled (or shared from an identical schema) on first use; throws a bad_request AppError when it does not compile. */
-export function inputValidatorOf(row: SchemaRow): ArgumentsValidator {
+export function inputValidatorOf(row: SchemaRow, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): ArgumentsValidator {
   let validator = inputMemo.get(row);
   if (!validator) {
-    validator = validators.get(row.inputSchema as Record<string, unknown>, '/input_schema');
+    validator = validators.get(row.inputSchema as Record<string, unknown>, '/input_schema', limits);
     inputMemo.set(row, validator);
-    checkedRows.add(row);
   }
   return validator;
 }
 
 /** The row's output-schema validator (undefined without an output schema). */
-export function outputValidatorOf(row: SchemaRow): ArgumentsValidator | undefined {
+export function outputValidatorOf(row: SchemaRow, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): ArgumentsValidator | undefined {
   if (!row.outputSchema) return undefined;
   let validator = outputMemo.get(row);
   if (!validator) {
-    validator = validators.get(row.outputSchema as Record<string, unknown>, '/output_schema');
+    validator = validators.get(row.outputSchema as Record<string, unknown>, '/output_schema', limits);
     outputMemo.set(row, validator);
   }
   return validator;
 }
 
-/** Compile once to learn whether the input schema is usable, without keeping the validator on the row (memory stays bounded by the cache). */
-export function checkInputSchema(row: SchemaRow): void {
+/**
+ * What a call needs before it runs anything: both validators of the row
+ * (compiled on first use); throws a bad_request AppError naming the schema
+ * (`Invalid input_schema: …` / `Invalid output_schema: …`) when one is unusable.
+ */
+export function validatorsOf(
+  row: SchemaRow,
+  limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS,
+): { input: ArgumentsValidator; output: ArgumentsValidator | undefined } {
+  const input = inputValidatorOf(row, limits);
+  const output = outputValidatorOf(row, limits);
+  checkedRows.add(row);
+  return { input, output };
+}
+
+/** Compile once to learn whether both schemas are usable, without keeping the validators on the row (memory stays bounded by the cache). */
+export function checkSchemas(row: SchemaRow, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): void {
   if (checkedRows.has(row)) return;
-  validators.get(row.inputSchema as Record<string, unknown>, '/input_schema');
+  validators.get(row.inputSchema as Record<string, unknown>, '/input_schema', limits);
+  if (row.outputSchema) validators.get(row.outputSchema as Record<string, unknown>, '/output_schema', limits);
   checkedRows.add(row);
 }
 
-export function isInputSchemaChecked(row: SchemaRow): boolean {
+/** Whether the row's schemas are known to compile (the background check or a first call found out). */
+export function areSchemasChecked(row: SchemaRow): boolean {
   return checkedRows.has(row);
 }

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { type HandlerResult, type JsonObject, ToolInputError } from '../handlers/define.ts';
-import { CallToolResultSchema, isToolResult } from '../handlers/result.ts';
+import { CallToolResultSchema, isToolResult, type ToolResultInit, toolResult } from '../handlers/result.ts';
 import type { Providers } from '../providers/index.ts';
-import { AppError, isAppError } from '../shared/errors.ts';
+import { AppError, type ErrorCode, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { issuesToDetails } from '../shared/validation.ts';
 import { outputValidatorOf } from './arguments.ts';
@@ -11,12 +11,15 @@ import type { ToolCatalog } from './catalog.ts';
 import { withDeadline } from './deadline-abort.ts';
 import type { Registry } from './registry.ts';
 import type { AvailableTool } from './snapshot.ts';
+import type { WorkerOutcome, WorkerPool } from './worker-pool.ts';
 
 export interface ToolCallerDeps {
   registry: Registry;
   providers: Providers;
   logger: Logger;
   callTimeoutMs: number;
+  /** Runs the `runs: 'worker'` handlers (CPU work) off the event loop. */
+  pool: WorkerPool;
 }
 
 export interface CallOptions {
@@ -91,6 +94,41 @@ function toCallResult(entry: AvailableTool, value: HandlerResult): CallResult {
   return result;
 }
 
+function invalidArguments(name: string, entry: AvailableTool, details: { path: string; message: string }[]): AppError {
+  return new AppError(
+    'bad_request',
+    `Invalid arguments for "${name}" (handler "${entry.handler.name}"): ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+    { details },
+  );
+}
+
+/**
+ * A worker's answer → what the handler would have returned or thrown inline.
+ * A rich result is re-branded here: the toolResult() brand is a Symbol and
+ * does not survive the structured clone.
+ */
+function fromWorker(name: string, entry: AvailableTool, outcome: WorkerOutcome): HandlerResult {
+  switch (outcome.kind) {
+    case 'json':
+      return outcome.value as HandlerResult;
+    case 'tool':
+      return typeof outcome.value === 'object' && outcome.value !== null ? toolResult(outcome.value as ToolResultInit) : (outcome.value as HandlerResult);
+    case 'bad_arguments':
+      throw invalidArguments(name, entry, outcome.details);
+    case 'bad_config':
+      throw new AppError('unavailable', `Tool "${name}" is unavailable: handler_config: ${outcome.details.map((d) => `${d.path} ${d.message}`).join('; ')}`);
+    case 'input_error':
+      throw new ToolInputError(outcome.message, outcome.path);
+    case 'app_error':
+      throw new AppError(outcome.code as ErrorCode, outcome.message, { details: outcome.details, extra: outcome.extra });
+    default: {
+      const error = new Error(outcome.message);
+      error.name = outcome.name;
+      throw error;
+    }
+  }
+}
+
 /**
  * Look up in the catalog (no database round trip) → check arguments against
  * the tool's JSON Schema (compiled on first use) → the handler parses them
@@ -106,32 +144,34 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
       const input = args ?? {};
       const schemaIssues = deps.registry.validatorFor(serverId, entry)(input);
       if (schemaIssues) throw argumentsError(schemaIssues, `Invalid arguments for "${name}"`);
-      const parsed = v.safeParse(handler.input, input);
-      if (!parsed.success) {
-        const details = issuesToDetails(parsed.issues, '/arguments');
-        throw new AppError(
-          'bad_request',
-          `Invalid arguments for "${name}" (handler "${handler.name}"): ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
-          { details },
-        );
-      }
       const started = performance.now();
       try {
-        const value = await withDeadline(
-          (signal) =>
-            handler.run(parsed.output, {
-              serverId,
-              toolName: entry.row.name,
-              config: entry.config,
-              get signal() {
-                return signal();
-              },
-              providers: deps.providers,
-            }),
-          deps.callTimeoutMs,
-          options.signal,
-          name,
-        );
+        let value: HandlerResult;
+        if (handler.runs === 'worker') {
+          // CPU work: parsed and run in a pool thread (arguments and the stored config by structured clone); past the
+          // deadline the signal aborts and the pool terminates the thread, so the deadline holds even for a busy loop.
+          const task = { module: handler.module!, handler: handler.name, args: input, config: entry.row.handlerConfig, serverId, toolName: entry.row.name };
+          const outcome = await withDeadline((signal) => deps.pool.run(task, signal()), deps.callTimeoutMs, options.signal, name);
+          value = fromWorker(name, entry, outcome);
+        } else {
+          const parsed = v.safeParse(handler.input, input);
+          if (!parsed.success) throw invalidArguments(name, entry, issuesToDetails(parsed.issues, '/arguments'));
+          value = await withDeadline(
+            (signal) =>
+              handler.run(parsed.output, {
+                serverId,
+                toolName: entry.row.name,
+                config: entry.config,
+                get signal() {
+                  return signal();
+                },
+                providers: deps.providers,
+              }),
+            deps.callTimeoutMs,
+            options.signal,
+            name,
+          );
+        }
         return toCallResult(entry, value);
       } catch (error) {
         if (error instanceof ToolInputError) {

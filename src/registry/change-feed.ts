@@ -2,6 +2,7 @@ import type { Database } from '../db/client.ts';
 import { isDatabaseUnavailable } from '../db/health.ts';
 import type { RegistryStore } from '../db/registry-store.ts';
 import type { RegistryChangeRow } from '../db/schema.ts';
+import { databaseFailureReason } from '../shared/database-reason.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Registry } from './registry.ts';
 
@@ -14,6 +15,12 @@ const BATCH = 5_000;
 const INIT_WINDOW = 1_000;
 /** Past this many changed names of one server, re-reading the whole server is cheaper. */
 const FULL_RELOAD_AT = 200;
+/**
+ * While the database does not answer, ask again this often (not every
+ * pollMs): registry writes, refused meanwhile, resume within a second of
+ * its return.
+ */
+export const RECOVERY_PROBE_MS = 250;
 
 export interface ChangeFeedOptions {
   pollMs: number;
@@ -50,6 +57,9 @@ export class ChangeFeed {
   private unlisten: (() => Promise<void>) | undefined;
   private listens = 0;
   private stopped = false;
+  /** What this feed last reported: false from a pass that found the database unreachable until one that reaches it. */
+  private reachable = true;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly database: Database,
@@ -110,6 +120,7 @@ export class ChangeFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.probeTimer);
     clearInterval(this.pruneTimer);
     await this.unlisten?.().catch(() => {});
     await this.running;
@@ -142,19 +153,46 @@ export class ChangeFeed {
         this.advance(rows);
         if (rows.length < BATCH) break;
       }
-      this.options.onHealth(true);
+      this.answered();
     } catch (error) {
       // Keep serving the snapshots and re-sync whole on the next pass; only an
       // unreachable database (not a failure of ours) makes writes fail fast.
       this.needFullSync = true;
-      if (isDatabaseUnavailable(error)) this.options.onHealth(false, (error as Error).message);
-      else this.logger.error('applying registry changes failed; retrying with a full re-sync', { error: (error as Error).message });
+      if (isDatabaseUnavailable(error)) {
+        this.reachable = false;
+        this.options.onHealth(false, databaseFailureReason(error));
+        this.probeSoon();
+      } else {
+        this.logger.error('applying registry changes failed; retrying with a full re-sync', { error: (error as Error).message });
+      }
     }
+  }
+
+  /** The database answered: healthy (this also clears a failure another part of the process reported). */
+  private answered(): void {
+    if (!this.reachable) {
+      this.reachable = true;
+      clearTimeout(this.probeTimer);
+      this.probeTimer = undefined;
+    }
+    this.options.onHealth(true);
+  }
+
+  /** Unreachable: run another pass shortly, and keep doing so until one gets through. */
+  private probeSoon(): void {
+    if (this.stopped || this.probeTimer) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (!this.reachable) void this.trigger();
+    }, RECOVERY_PROBE_MS);
+    this.probeTimer.unref();
   }
 
   /** Everything may have been missed (reconnect, outage): re-read every served server. */
   private async fullSync(): Promise<void> {
     const floor = await this.store.latestChangeId();
+    // It answers again: let writes through now, not after re-reading every server (which may take a while).
+    this.answered();
     await this.options.onServersChanged('all'); // re-reads every served server
     this.floor = Math.max(this.floor, floor);
     this.applied.clear();

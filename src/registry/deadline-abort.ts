@@ -42,7 +42,13 @@ class LazyAbort {
   private readonly onOuterAbort = () => this.abort(this.outer?.reason);
 }
 
-/** Run `work` with a deadline of `timeoutMs`: past it the call fails with `timeout` and the handler's signal aborts. */
+/**
+ * Run `work` with a deadline of `timeoutMs`: past it the call fails with
+ * `timeout` and the handler's signal aborts. An inline handler can only be
+ * asked to stop (its promise is abandoned; synchronous work still runs to its
+ * end on the event loop); a worker call (registry/worker-pool.ts) takes the
+ * signal at once, and its abort terminates the thread running it.
+ */
 export function withDeadline<T>(work: (signal: () => AbortSignal) => Promise<T>, timeoutMs: number, outer: OuterSignal, tool: string): Promise<T> {
   const abort = new LazyAbort(outer);
   return new Promise<T>((resolve, reject) => {

@@ -4,6 +4,7 @@ import type { Handler } from '../handlers/define.ts';
 import { AppError } from '../shared/errors.ts';
 import { issuesToDetails, parseOrThrow } from '../shared/validation.ts';
 import { validators } from './arguments.ts';
+import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.ts';
 
 export type { ToolDraft } from '../db/registry-store.ts';
 
@@ -105,18 +106,22 @@ export function parametersToJsonSchema(parameters: Parameter[]): Record<string, 
   return { type: 'object', properties, ...(required.length ? { required } : {}) };
 }
 
-/** Checks every tool input schema must pass: an object schema that compiles in strict mode. */
-export function assertUsableInputSchema(schema: Record<string, unknown>, field = '/inputSchema'): void {
+/**
+ * Checks every tool input schema must pass: an object schema within the
+ * limits (size, properties, depth) that compiles in strict mode, with
+ * patterns the linear-time engine runs and references that resolve and end.
+ */
+export function assertUsableInputSchema(schema: Record<string, unknown>, field = '/inputSchema', limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): void {
   if (schema.type !== 'object') {
     throw new AppError('bad_request', `Invalid ${field.slice(1)}: must be the JSON Schema of an object ("type": "object")`, {
       details: [{ path: `${field}/type`, message: 'must be "object"' }],
     });
   }
-  validators.get(schema, field);
+  validators.get(schema, field, limits);
 }
 
-export function assertUsableOutputSchema(schema: Record<string, unknown>): void {
-  assertUsableInputSchema(schema, '/outputSchema');
+export function assertUsableOutputSchema(schema: Record<string, unknown>, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): void {
+  assertUsableInputSchema(schema, '/outputSchema', limits);
 }
 
 /** A handler that declares a config schema gets its `config` checked on every write (400 naming the field path). */
@@ -155,14 +160,14 @@ function resolveInputSchema(
  * omitted one defaults to the tool's own name (the tool is stored even when no
  * such handler is loaded, and is then listed as unavailable).
  */
-export function draftFromBody(body: CreateToolBody, handlers: ReadonlyMap<string, Handler>): ToolDraft {
+export function draftFromBody(body: CreateToolBody, handlers: ReadonlyMap<string, Handler>, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): ToolDraft {
   if (body.handler !== undefined && !handlers.has(body.handler)) throw unknownHandler(body.handler, handlers);
   const handlerName = body.handler ?? body.name;
   const handler = handlers.get(handlerName);
   const inputSchema = resolveInputSchema(body, handler);
-  assertUsableInputSchema(inputSchema, body.parameters ? '/parameters' : '/inputSchema');
+  assertUsableInputSchema(inputSchema, body.parameters ? '/parameters' : '/inputSchema', limits);
   const outputSchema = body.outputSchema === undefined ? (handler?.outputSchema ?? null) : body.outputSchema;
-  if (outputSchema) assertUsableOutputSchema(outputSchema);
+  if (outputSchema) assertUsableOutputSchema(outputSchema, limits);
   assertValidConfig(handler, body.config ?? {});
   return {
     name: body.name,
@@ -179,7 +184,12 @@ export function draftFromBody(body: CreateToolBody, handlers: ReadonlyMap<string
 }
 
 /** PATCH: apply the sent fields over the current draft and re-check the result as a whole. */
-export function patchDraft(current: ToolDraft, patch: PatchToolBody, handlers: ReadonlyMap<string, Handler>): ToolDraft {
+export function patchDraft(
+  current: ToolDraft,
+  patch: PatchToolBody,
+  handlers: ReadonlyMap<string, Handler>,
+  limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS,
+): ToolDraft {
   if (patch.handler !== undefined && !handlers.has(patch.handler)) throw unknownHandler(patch.handler, handlers);
   const next: ToolDraft = {
     ...current,
@@ -193,19 +203,31 @@ export function patchDraft(current: ToolDraft, patch: PatchToolBody, handlers: R
   };
   if (patch.parameters || patch.inputSchema) {
     next.inputSchema = resolveInputSchema(patch, undefined);
-    assertUsableInputSchema(next.inputSchema, patch.parameters ? '/parameters' : '/inputSchema');
+    assertUsableInputSchema(next.inputSchema, patch.parameters ? '/parameters' : '/inputSchema', limits);
   }
-  if (next.outputSchema && patch.outputSchema) assertUsableOutputSchema(next.outputSchema);
+  if (next.outputSchema && patch.outputSchema) assertUsableOutputSchema(next.outputSchema, limits);
   if (patch.handler !== undefined || patch.config !== undefined) assertValidConfig(handlers.get(next.handler), next.handlerConfig);
   return next;
 }
 
+/**
+ * Every REST body is a JSON object: valibot's object schemas also accept an
+ * array (it has no unknown keys), so `[]` would otherwise pass as an empty body.
+ */
+export function requireObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  throw new AppError('bad_request', `Invalid ${what}: the body must be a JSON object, got ${got}`, {
+    details: [{ path: '/', message: 'must be a JSON object' }],
+  });
+}
+
 export function parseCreateBody(value: unknown): CreateToolBody {
-  return parseOrThrow(CreateToolBody, value, 'tool definition');
+  return parseOrThrow(CreateToolBody, requireObject(value, 'tool definition'), 'tool definition');
 }
 
 export function parseReplaceBody(value: unknown, name: string): CreateToolBody {
-  const body = parseOrThrow(ReplaceToolBody, value, 'tool definition');
+  const body = parseOrThrow(ReplaceToolBody, requireObject(value, 'tool definition'), 'tool definition');
   if (body.name !== undefined && body.name !== name) {
     throw new AppError(
       'bad_request',
@@ -218,6 +240,14 @@ export function parseReplaceBody(value: unknown, name: string): CreateToolBody {
   return { ...body, name };
 }
 
+/** PATCH: at least one field; `{}` (or `[]`) would change nothing, so it is refused rather than acknowledged. */
 export function parsePatchBody(value: unknown): PatchToolBody {
-  return parseOrThrow(PatchToolBody, value, 'tool patch');
+  const patch = parseOrThrow(PatchToolBody, requireObject(value, 'tool patch'), 'tool patch');
+  if (Object.values(patch).every((field) => field === undefined)) {
+    const fields = Object.keys(PatchToolBody.entries).join(', ');
+    throw new AppError('bad_request', `Invalid tool patch: nothing to change; send at least one of ${fields}`, {
+      details: [{ path: '/', message: 'nothing to change' }],
+    });
+  }
+  return patch;
 }

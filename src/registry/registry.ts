@@ -4,9 +4,10 @@ import type { ServerRow, ToolRow } from '../db/schema.ts';
 import type { Handler } from '../handlers/define.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { type ArgumentsValidator, inputValidatorOf } from './arguments.ts';
+import { type ArgumentsValidator, validatorsOf } from './arguments.ts';
 import { SchemaChecker, schemaReason } from './schema-check.ts';
-import { buildEntry, makeSnapshot, type ServerSnapshot, sameVersion, type ToolEntry, UnavailableTool } from './snapshot.ts';
+import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.ts';
+import { buildEntry, makeSnapshot, patchSnapshot, type ServerSnapshot, sameVersion, type ToolEntry, UnavailableTool } from './snapshot.ts';
 import { WriteFence } from './write-fence.ts';
 
 export type { ServerSnapshot, ToolEntry } from './snapshot.ts';
@@ -28,12 +29,15 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
   private readonly checker = new SchemaChecker(
     (serverId) => this.snapshots.get(serverId),
     (serverId, failures) => this.markUnusable(serverId, failures),
+    () => this.limits,
   );
 
   constructor(
     private readonly store: RegistryStore,
     private readonly handlers: ReadonlyMap<string, Handler>,
     private readonly logger: Logger,
+    /** Bounds on stored schemas (TOOLPORT_MAX_SCHEMA_BYTES, TOOLPORT_MAX_SCHEMA_PROPERTIES, TOOLPORT_MAX_JSON_DEPTH). */
+    private readonly limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS,
   ) {
     super();
     this.setMaxListeners(0);
@@ -84,20 +88,18 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     if (!current) return;
     const written = this.fence.writtenSince(serverId, readFrom);
     const byName = new Map(rows.map((row) => [row.name, row]));
-    const tools = new Map(current.tools);
-    let changed = false;
+    const changes = new Map<string, ToolEntry | undefined>();
     for (const name of names) {
       if (written.has(name)) continue;
       const row = byName.get(name);
       const existing = current.tools.get(name);
       if (!row) {
-        changed = tools.delete(name) || changed;
+        if (existing) changes.set(name, undefined);
       } else if (!sameVersion(existing, row)) {
-        tools.set(name, this.entryFor(row, existing));
-        changed = true;
+        changes.set(name, this.entryFor(row, existing));
       }
     }
-    if (changed) this.swap(current.server, tools);
+    if (changes.size) this.patch(current, changes);
   }
 
   /** Apply one written row (the write service's path): no re-read of the whole server. */
@@ -109,10 +111,8 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     // arrive out of order: never go back to an older version, never swap for nothing.
     if (existing && existing.row.id === row.id && existing.row.version >= row.version) return existing;
     this.fence.noteWrite(row.serverId, row.name);
-    const tools = new Map(current.tools);
     const entry = this.entryFor(row, existing);
-    tools.set(row.name, entry);
-    this.swap(current.server, tools);
+    this.patch(current, new Map([[row.name, entry]]));
     return entry;
   }
 
@@ -121,19 +121,18 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     const existing = current?.tools.get(row.name);
     if (!current || !existing || existing.row.id !== row.id) return;
     this.fence.noteWrite(row.serverId, row.name);
-    const tools = new Map(current.tools);
-    tools.delete(row.name);
-    this.swap(current.server, tools);
+    this.patch(current, new Map([[row.name, undefined]]));
   }
 
   /**
    * The entry's argument validator (compiled on first use, memoized per row
-   * by the arguments module). A schema that does not compile makes the tool
-   * unavailable from then on, and this call fails with the reason.
+   * by the arguments module, with the output schema's). A schema that does
+   * not compile or crosses the limits makes the tool unavailable from then
+   * on, and this call fails with the reason — before the handler runs.
    */
   validatorFor(serverId: string, entry: ToolEntry): ArgumentsValidator {
     try {
-      return inputValidatorOf(entry.row);
+      return validatorsOf(entry.row, this.limits).input;
     } catch (error) {
       const reason = schemaReason(error);
       this.markUnusable(serverId, [{ entry, reason }]);
@@ -155,16 +154,14 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
   private markUnusable(serverId: string, failures: { entry: ToolEntry; reason: string }[]): void {
     const current = this.snapshots.get(serverId);
     if (!current) return;
-    const tools = new Map(current.tools);
-    let changed = false;
+    const changes = new Map<string, ToolEntry | undefined>();
     for (const { entry, reason } of failures) {
-      const now = tools.get(entry.row.name);
+      const now = current.tools.get(entry.row.name);
       if (!now || !sameVersion(now, entry.row) || !now.available) continue;
-      tools.set(entry.row.name, new UnavailableTool(now.name, now.row, reason, now.handler, true));
+      changes.set(now.name, new UnavailableTool(now.name, now.row, reason, now.handler, true));
       this.logger.warn('tool unavailable', { server: serverId, tool: entry.row.name, reason });
-      changed = true;
     }
-    if (changed) this.swap(current.server, tools);
+    if (changes.size) this.patch(current, changes);
   }
 
   private entryFor(row: ToolRow, previous: ToolEntry | undefined): ToolEntry {
@@ -175,11 +172,20 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     return entry;
   }
 
+  /** A few tools changed: patch the current snapshot instead of rebuilding it (a write's cost does not grow with the registry). */
+  private patch(current: ServerSnapshot, changes: ReadonlyMap<string, ToolEntry | undefined>): ServerSnapshot {
+    return this.publish(patchSnapshot(current, current.revision + 1, changes));
+  }
+
   private swap(server: ServerRow, tools: Map<string, ToolEntry>): ServerSnapshot {
     const revision = (this.snapshots.get(server.id)?.revision ?? 0) + 1;
-    const snapshot = makeSnapshot(server, revision, tools);
+    return this.publish(makeSnapshot(server, revision, tools));
+  }
+
+  private publish(snapshot: ServerSnapshot): ServerSnapshot {
+    const server = snapshot.server;
     this.snapshots.set(server.id, snapshot);
-    this.emit('changed', { serverId: server.id, revision });
+    this.emit('changed', { serverId: server.id, revision: snapshot.revision });
     this.checker.schedule(server.id);
     return snapshot;
   }

@@ -1,22 +1,27 @@
 import { isAppError } from '../shared/errors.ts';
-import { checkInputSchema } from './arguments.ts';
+import { checkSchemas } from './arguments.ts';
+import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.ts';
 import type { ServerSnapshot, ToolEntry } from './snapshot.ts';
 
-/** The reason a tool is unusable because its schema does not compile. */
+/** The reason a tool is unusable because a schema of it does not compile: `input_schema: …` or `output_schema: …`. */
 export function schemaReason(error: unknown): string {
-  return `input_schema: ${isAppError(error) ? error.message.replace(/^Invalid input_schema: /, '') : String(error)}`;
+  if (!isAppError(error)) return `input_schema: ${String(error)}`;
+  const which = /^Invalid (input_schema|output_schema): /.exec(error.message);
+  return which ? `${which[1]}: ${error.message.slice(which[0].length)}` : `input_schema: ${error.message}`;
 }
 
 /** Compile for this long, then yield to requests. */
 const SLICE_MS = 8;
 
 /**
- * Compiles, in the background and in short slices, the schema of every
- * available tool not yet compiled, so a hand-written row whose schema does
- * not compile (a misspelled keyword, a dangling $ref) is found and made
- * unavailable soon after it is loaded — without making start-up wait for
- * every schema of a large registry. The compiled validator is not kept on the
- * entry (memory stays bounded by ValidatorCache); a call compiles or reuses it.
+ * Compiles, in the background and in short slices, the schemas (input and
+ * output) of every available tool not yet compiled, so a hand-written row
+ * whose schema does not compile (a misspelled keyword, a dangling $ref, a
+ * limit crossed, an endless $ref cycle, a pattern the linear-time engine
+ * cannot run) is found and made unavailable soon after it is loaded —
+ * without making start-up wait for every schema of a large registry. The
+ * compiled validators are not kept on the entry (memory stays bounded by
+ * ValidatorCache); a call compiles or reuses them.
  */
 export class SchemaChecker {
   private readonly pending = new Set<string>();
@@ -26,6 +31,7 @@ export class SchemaChecker {
   constructor(
     private readonly snapshotOf: (serverId: string) => ServerSnapshot | undefined,
     private readonly report: (serverId: string, failures: { entry: ToolEntry; reason: string }[]) => void,
+    private readonly limitsOf: () => SchemaLimits = () => DEFAULT_SCHEMA_LIMITS,
   ) {}
 
   schedule(serverId: string): void {
@@ -60,7 +66,7 @@ export class SchemaChecker {
     for (const entry of snapshot.available) {
       if (entry.schemaChecked) continue;
       try {
-        checkInputSchema(entry.row);
+        checkSchemas(entry.row, this.limitsOf());
       } catch (error) {
         failures.push({ entry, reason: schemaReason(error) });
       }

@@ -2,9 +2,12 @@ import type { DatabaseHealth } from '../db/health.ts';
 import { draftOfRow, type RegistryStore } from '../db/registry-store.ts';
 import type { ToolRow } from '../db/schema.ts';
 import type { Handler } from '../handlers/define.ts';
+import { safeDatabaseReason } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
+import { sameJson } from '../shared/json-equal.ts';
 import { type CreateToolBody, draftFromBody, type PatchToolBody, patchDraft } from './definition.ts';
 import type { Registry } from './registry.ts';
+import type { SchemaLimits } from './schema-limits.ts';
 import type { ToolEntry } from './snapshot.ts';
 
 /**
@@ -27,6 +30,8 @@ export interface ToolWritesDeps {
   handlers: ReadonlyMap<string, Handler>;
   /** Writes fail fast (503) while the database is known to be unreachable, instead of each waiting on a connect timeout. */
   health: DatabaseHealth | undefined;
+  /** Bounds on the schemas written (README "Limits"); the defaults when omitted. */
+  limits?: SchemaLimits | undefined;
 }
 
 export interface WrittenTool {
@@ -72,20 +77,20 @@ export class ToolWrites {
   }
 
   async create(target: WriteTarget & { body: CreateToolBody }): Promise<WrittenTool> {
-    const draft = draftFromBody(target.body, this.deps.handlers);
+    const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
     const row = await this.run(target.actor, (store) => store.insertTool(target.serverId, draft));
     return this.applied(row);
   }
 
   /** Insert unless a tool of that name exists (seeding): undefined when it existed. */
   async createIfMissing(target: WriteTarget & { body: CreateToolBody }): Promise<WrittenTool | undefined> {
-    const draft = draftFromBody(target.body, this.deps.handlers);
+    const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
     const row = await this.run(target.actor, (store) => store.insertToolIfMissing(target.serverId, draft));
     return row ? this.applied(row) : undefined;
   }
 
   async replace(target: WriteTarget & { name: string; body: CreateToolBody; ifMatch?: number | undefined }): Promise<WrittenTool> {
-    const draft = draftFromBody(target.body, this.deps.handlers);
+    const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
     const row = await this.run(target.actor, (store) => store.updateTool(target.serverId, target.name, draft, target.ifMatch));
     return this.applied(row);
   }
@@ -99,7 +104,10 @@ export class ToolWrites {
       const current = await store.getToolForUpdate(target.serverId, target.name);
       if (!current) throw notFound(target.serverId, target.name);
       if (target.ifMatch !== undefined && current.version !== target.ifMatch) throw stale(target.name, current.version, target.ifMatch);
-      const draft = patchDraft(draftOfRow(current), target.patch, this.deps.handlers);
+      const before = draftOfRow(current);
+      const draft = patchDraft(before, target.patch, this.deps.handlers, this.deps.limits);
+      // Fields sent with the values they already have: nothing to write, no new version, no change event.
+      if (sameJson(before, draft)) return current;
       return store.updateTool(target.serverId, target.name, draft, current.version);
     });
     return this.applied(row);
@@ -121,7 +129,7 @@ export class ToolWrites {
     if (health && !health.ok) {
       throw new AppError(
         'unavailable',
-        `The database is unreachable (${health.error ?? 'no answer'}); registry writes fail until it returns, calls are still served`,
+        `The database is unreachable (${safeDatabaseReason(health.error)}); registry writes fail until it returns, calls are still served`,
       );
     }
     return this.deps.store.transaction(actor, work);

@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'conflict'
   | 'precondition_failed'
   | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'unavailable'
   | 'handler_failed'
   | 'timeout'
@@ -24,6 +27,11 @@ export const STATUS_BY_CODE = {
   conflict: 409,
   precondition_failed: 412,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  /** The request line and headers did not arrive in time (answered by the listener, before any route). */
+  request_timeout: 408,
+  /** The request line (URL) and headers are over Node's limit (answered by the listener, before any route). */
+  headers_too_large: 431,
   unavailable: 503,
   handler_failed: 502,
   timeout: 504,

@@ -36,7 +36,11 @@ describe('handler failures (pglite)', () => {
     app = await startTestToolport(db, { TOOLPORT_CALL_TIMEOUT_MS: '1000' }, { handlers });
     utility = app.urls.utility!;
     for (const name of ['always_throws', 'sleeps']) {
-      const response = await fetch(`${utility}/tools`, { method: 'POST', body: JSON.stringify({ name, description: name }) });
+      const response = await fetch(`${utility}/tools`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, description: name }),
+      });
       expect(response.status).toBe(201);
     }
   });
@@ -45,7 +49,8 @@ describe('handler failures (pglite)', () => {
     await db?.dispose();
   });
 
-  const call = (name: string, args: unknown) => fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name, arguments: args }) });
+  const call = (name: string, args: unknown) =>
+    fetch(`${utility}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, arguments: args }) });
 
   it('a throwing handler → 502 handler_failed, distinct from a bad request; the listener keeps serving', async () => {
     const response = await call('always_throws', {});

@@ -12,7 +12,11 @@ describe.each(backends)('REST security with TOOLPORT_ADMIN_TOKEN (%s)', (backend
   });
 
   const register = (headers: Record<string, string>) =>
-    fetch(`${utility}/tools`, { method: 'POST', headers, body: JSON.stringify({ name: 'secured', description: 'x', handler: 'get_time' }) });
+    fetch(`${utility}/tools`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ name: 'secured', description: 'x', handler: 'get_time' }),
+    });
 
   it('refuses every write without the token, with a wrong token, or with another scheme — and writes nothing', async () => {
     for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: `Basic ${TOKEN}` }]) {
@@ -21,7 +25,11 @@ describe.each(backends)('REST security with TOOLPORT_ADMIN_TOKEN (%s)', (backend
       expect((await json(response)).error.code).toBe('unauthorized');
     }
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
-      const response = await fetch(`${utility}/tools/get_time`, { method, body: JSON.stringify({ description: 'hijacked' }) });
+      const response = await fetch(`${utility}/tools/get_time`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ description: 'hijacked' }),
+      });
       expect(response.status).toBe(401);
     }
     const rows = await t.db.database.query(`select count(*)::int as n from tools where name = 'secured' or description = 'hijacked'`);
@@ -35,7 +43,11 @@ describe.each(backends)('REST security with TOOLPORT_ADMIN_TOKEN (%s)', (backend
 
   it('reads and calls stay open', async () => {
     expect((await fetch(`${utility}/tools`)).status).toBe(200);
-    const call = await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'get_time', arguments: {} }) });
+    const call = await fetch(`${utility}/tools/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'get_time', arguments: {} }),
+    });
     expect(call.status).toBe(200);
   });
 

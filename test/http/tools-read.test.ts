@@ -64,7 +64,11 @@ describe.each(backends)('REST reads and calls (%s)', (backend) => {
 
     it('the offline providers answer with their source', async () => {
       const body = await json(
-        await fetch(`${finance}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'get_stock_price', arguments: { symbol: 'AAPL' } }) }),
+        await fetch(`${finance}/tools/call`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'get_stock_price', arguments: { symbol: 'AAPL' } }),
+        }),
       );
       expect(body.isError).toBe(false);
       expect(JSON.stringify(body.structuredContent)).toMatch(/sample/i);

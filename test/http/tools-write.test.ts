@@ -34,12 +34,22 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     const listed = await json(await fetch(`${utility}/tools`));
     expect(listed.tools.map((t: any) => t.name)).toContain('world_clock');
     const called = await json(
-      await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'world_clock', arguments: { timezone: 'UTC' } }) }),
+      await fetch(`${utility}/tools/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'world_clock', arguments: { timezone: 'UTC' } }),
+      }),
     );
     expect(called.structuredContent.utcOffset).toBe('+00:00');
     expect((await fetch(`${finance}/tools/world_clock`)).status).toBe(404);
 
-    const missing = await json(await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'world_clock', arguments: {} }) }));
+    const missing = await json(
+      await fetch(`${utility}/tools/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'world_clock', arguments: {} }),
+      }),
+    );
     expect(missing.error.code).toBe('bad_request');
     expect(missing.error.message).toMatch(/timezone/);
   });
@@ -54,6 +64,7 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     expect(response.status).toBe(201);
     const ok = await fetch(`${utility}/tools/call`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'clock_strict', arguments: { timezone: 'Europe/Paris', note: 'extra is fine' } }),
     });
     expect(ok.status).toBe(200);
@@ -61,7 +72,11 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
 
   it('the handler still parses arguments with its own schema when the tool schema is looser', async () => {
     await post(utility, { name: 'loose_clock', description: 'Loose schema', handler: 'get_time', inputSchema: { type: 'object' } });
-    const response = await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'loose_clock', arguments: { timezone: 12 } }) });
+    const response = await fetch(`${utility}/tools/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'loose_clock', arguments: { timezone: 12 } }),
+    });
     expect(response.status).toBe(400);
     const body = await json(response);
     expect(body.error.details[0].path).toBe('/arguments/timezone');
@@ -114,7 +129,11 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     const tool = await json(response);
     expect(tool.available).toBe(false);
     expect(tool.reason).toMatch(/no handler "fx_rate"/);
-    const call = await fetch(`${finance}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'fx_rate', arguments: { pair: 'EURUSD' } }) });
+    const call = await fetch(`${finance}/tools/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'fx_rate', arguments: { pair: 'EURUSD' } }),
+    });
     expect(call.status).toBe(503);
     expect((await json(call)).error).toMatchObject({ code: 'unavailable', reason: expect.stringMatching(/no handler/) });
     const rows = await t.db.database.query(`select handler from tools where server_id = 'finance' and name = 'fx_rate'`);
@@ -136,6 +155,7 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     await post(utility, { name: 'edit_me', description: 'v1', handler: 'get_time' });
     const put = await fetch(`${utility}/tools/edit_me`, {
       method: 'PUT',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ description: 'v2', handler: 'text_analyzer' }),
     });
     expect(put.status).toBe(200);
@@ -143,14 +163,24 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     expect(replaced).toMatchObject({ description: 'v2', handler: 'text_analyzer', version: 2 });
     expect(replaced.inputSchema.properties).toHaveProperty('text');
 
-    const patch = await fetch(`${utility}/tools/edit_me`, { method: 'PATCH', body: JSON.stringify({ title: 'Edited' }) });
+    const patch = await fetch(`${utility}/tools/edit_me`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Edited' }),
+    });
     const patched = await json(patch);
     expect(patched).toMatchObject({ title: 'Edited', description: 'v2', version: 3 });
     expect(patch.headers.get('etag')).toBe('"3"');
 
-    const rename = await fetch(`${utility}/tools/edit_me`, { method: 'PUT', body: JSON.stringify({ name: 'other', description: 'x' }) });
+    const rename = await fetch(`${utility}/tools/edit_me`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'other', description: 'x' }),
+    });
     expect(rename.status).toBe(400);
-    const badPatch = await json(await fetch(`${utility}/tools/edit_me`, { method: 'PATCH', body: JSON.stringify({ enabled: 'yes' }) }));
+    const badPatch = await json(
+      await fetch(`${utility}/tools/edit_me`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enabled: 'yes' }) }),
+    );
     expect(badPatch.error.details[0].path).toBe('/enabled');
     expect((await json(await fetch(`${utility}/tools/edit_me`))).version).toBe(3);
   });
@@ -158,11 +188,22 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
   it('disabling a tool makes it uncallable; If-Match with a stale version → 412', async () => {
     await post(utility, { name: 'toggle_me', description: 'x', handler: 'get_time' });
     const off = await json(
-      await fetch(`${utility}/tools/toggle_me`, { method: 'PATCH', headers: { 'if-match': '"1"' }, body: JSON.stringify({ enabled: false }) }),
+      await fetch(`${utility}/tools/toggle_me`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+        body: JSON.stringify({ enabled: false }),
+      }),
     );
     expect(off).toMatchObject({ enabled: false, available: false, reason: 'disabled' });
-    expect((await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'toggle_me' }) })).status).toBe(503);
-    const stale = await fetch(`${utility}/tools/toggle_me`, { method: 'PATCH', headers: { 'if-match': '"1"' }, body: JSON.stringify({ enabled: true }) });
+    expect(
+      (await fetch(`${utility}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'toggle_me' }) }))
+        .status,
+    ).toBe(503);
+    const stale = await fetch(`${utility}/tools/toggle_me`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+      body: JSON.stringify({ enabled: true }),
+    });
     expect(stale.status).toBe(412);
     expect((await json(stale)).error.code).toBe('precondition_failed');
   });
@@ -171,7 +212,13 @@ describe.each(backends)('REST registry writes (%s)', (backend) => {
     await post(utility, { name: 'patched_often', description: 'x', handler: 'get_time', annotations: {} });
     const fields = ['title', 'description'] as const;
     const responses = await Promise.all(
-      fields.map((field) => fetch(`${utility}/tools/patched_often`, { method: 'PATCH', body: JSON.stringify({ [field]: `set-${field}` }) })),
+      fields.map((field) =>
+        fetch(`${utility}/tools/patched_often`, {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ [field]: `set-${field}` }),
+        }),
+      ),
     );
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     const final = await json(await fetch(`${utility}/tools/patched_often`));

@@ -26,6 +26,7 @@ async function registerRestartAndCheck(env: Record<string, string>) {
   const first = await startToolport(config, { logger: silentLogger, sqlPort: false });
   const created = await fetch(`${first.listeners.get('finance')!.url}/tools`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'persisted', description: 'survives restarts', handler: 'calculate_portfolio' }),
   });
   expect(created.status).toBe(201);

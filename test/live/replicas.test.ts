@@ -47,13 +47,21 @@ describe.skipIf(!TEST_DATABASE_URL)('several processes on one PostgreSQL (real c
     try {
       await client.listen({ toolsListChanged: true });
       const changes = countModernChanges(client);
-      const created = await fetch(`${aUrl}/tools`, { method: 'POST', body: JSON.stringify({ name: 'replicated', description: 'x', handler: 'get_time' }) });
+      const created = await fetch(`${aUrl}/tools`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'replicated', description: 'x', handler: 'get_time' }),
+      });
       expect(created.status).toBe(201);
       await changes.reach(1, 1000);
       await within(
         1000,
         async () => {
-          const call = await fetch(`${bUrl}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'replicated', arguments: { timezone: 'UTC' } }) });
+          const call = await fetch(`${bUrl}/tools/call`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'replicated', arguments: { timezone: 'UTC' } }),
+          });
           return call.status === 200 ? true : undefined;
         },
         'callable on B',

@@ -106,7 +106,11 @@ describe.skipIf(!TEST_DATABASE_URL)('servers rows are live; a database outage de
     await proxy.cut();
     const calls = await Promise.all(
       Array.from({ length: 20 }, () =>
-        fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'get_time', arguments: { timezone: 'UTC' } }) }).then((r) => r.status),
+        fetch(`${utility}/tools/call`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'get_time', arguments: { timezone: 'UTC' } }),
+        }).then((r) => r.status),
       ),
     );
     expect(calls.every((status) => status === 200)).toBe(true);
@@ -114,7 +118,11 @@ describe.skipIf(!TEST_DATABASE_URL)('servers rows are live; a database outage de
     expect(ready.status).toBe(503);
     expect((await json(await fetch(`${utility}/health`))).status).toBe('degraded');
     const started = Date.now();
-    const write = await fetch(`${utility}/tools`, { method: 'POST', body: JSON.stringify({ name: 'during_outage', description: 'x', handler: 'get_time' }) });
+    const write = await fetch(`${utility}/tools`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'during_outage', description: 'x', handler: 'get_time' }),
+    });
     expect(write.status).toBe(503);
     expect((await json(write)).error.message).toMatch(/database is unreachable/);
     expect(Date.now() - started).toBeLessThan(3000);
@@ -128,7 +136,11 @@ describe.skipIf(!TEST_DATABASE_URL)('servers rows are live; a database outage de
       async () => ((await json(await fetch(`${utility}/tools/get_weather`))).description === 'changed during the outage' ? true : undefined),
       'caught up',
     );
-    const after = await fetch(`${utility}/tools`, { method: 'POST', body: JSON.stringify({ name: 'after_outage', description: 'x', handler: 'get_time' }) });
+    const after = await fetch(`${utility}/tools`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'after_outage', description: 'x', handler: 'get_time' }),
+    });
     expect(after.status).toBe(201);
   });
 });

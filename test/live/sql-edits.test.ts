@@ -43,7 +43,11 @@ describe.each(backends)('SQL edits go live (%s)', (backend) => {
        VALUES ('utility', 'sql_clock', 'Added with SQL', '{"type":"object","properties":{"timezone":{"type":"string"}}}', 'get_time')`,
     );
     await within(1000, async () => ((await fetch(`${utility}/tools/sql_clock`)).status === 200 ? true : undefined));
-    const call = await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'sql_clock', arguments: { timezone: 'UTC' } }) });
+    const call = await fetch(`${utility}/tools/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'sql_clock', arguments: { timezone: 'UTC' } }),
+    });
     expect(call.status).toBe(200);
   });
 
@@ -68,8 +72,24 @@ describe.each(backends)('SQL edits go live (%s)', (backend) => {
     expect(mcpNames).not.toContain('typo_schema');
     expect(mcpNames).not.toContain('no_handler');
     expect(mcpNames).toContain('get_time');
-    expect((await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'typo_schema', arguments: {} }) })).status).toBe(503);
-    expect((await fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name: 'get_time', arguments: {} }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${utility}/tools/call`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'typo_schema', arguments: {} }),
+        })
+      ).status,
+    ).toBe(503);
+    expect(
+      (
+        await fetch(`${utility}/tools/call`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'get_time', arguments: {} }),
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('DELETE FROM tools → gone within 1 s', async () => {

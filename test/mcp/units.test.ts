@@ -18,6 +18,7 @@ function snapshot(names: string[]): ServerSnapshot {
     server: {} as ServerSnapshot['server'],
     info: { id: 'test', name: 'Test', description: '' },
     revision: 1,
+    ordered: available,
     tools: new Map(available.map((e) => [e.row.name, e])),
     available,
   };

@@ -21,8 +21,13 @@ for (const backend of backends) {
   describe(`handler configuration is validated (${backend})`, () => {
     const t = useToolport(backend, { TOOLPORT_CHANGE_POLL_MS: '100' }, { handlers });
     let utility: string;
-    const post = (body: unknown) => fetch(`${utility}/tools`, { method: 'POST', body: JSON.stringify(body) });
-    const call = (name: string) => fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name, arguments: { name: 'Ada' } }) });
+    const post = (body: unknown) => fetch(`${utility}/tools`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const call = (name: string) =>
+      fetch(`${utility}/tools/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, arguments: { name: 'Ada' } }),
+      });
 
     beforeAll(() => {
       utility = t.app.urls.utility!;
@@ -49,7 +54,11 @@ for (const backend of backends) {
 
     it('a PATCH to a bad config → 400, the tool keeps its version and config', async () => {
       const before = await json(await fetch(`${utility}/tools/hello`));
-      const response = await fetch(`${utility}/tools/hello`, { method: 'PATCH', body: JSON.stringify({ config: { greeting: 42 } }) });
+      const response = await fetch(`${utility}/tools/hello`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ config: { greeting: 42 } }),
+      });
       expect(response.status).toBe(400);
       expect((await json(response)).error.details[0].path).toBe('/config/greeting');
       const after = await json(await fetch(`${utility}/tools/hello`));

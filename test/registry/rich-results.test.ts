@@ -61,12 +61,17 @@ for (const backend of backends) {
       utility = t.app.urls.utility!;
       for (const name of handlers.keys()) {
         if (builtIn.has(name)) continue;
-        const response = await fetch(`${utility}/tools`, { method: 'POST', body: JSON.stringify({ name, description: name }) });
+        const response = await fetch(`${utility}/tools`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name, description: name }),
+        });
         expect(response.status).toBe(201);
       }
     });
 
-    const rest = (name: string) => fetch(`${utility}/tools/call`, { method: 'POST', body: JSON.stringify({ name, arguments: {} }) });
+    const rest = (name: string) =>
+      fetch(`${utility}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, arguments: {} }) });
 
     it('a full CallToolResult travels unchanged over REST: every content type, structuredContent, isError false', async () => {
       const response = await rest('mixed_content');

@@ -30,6 +30,9 @@ export const dataProcessor = defineHandler({
   input: Input,
   output: Output,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  // CPU work proportional to the caller's input (up to the body limit): off the event loop, under a hard deadline.
+  runs: 'worker',
+  module: import.meta.url,
   run(input) {
     return processData(input);
   },

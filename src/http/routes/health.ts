@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { StatusView } from '../../observability/process-status.ts';
+import { safeDatabaseReason } from '../../shared/database-reason.ts';
 import type { RestEnv } from '../env.ts';
 
 export interface DatabaseProbe {
@@ -12,6 +13,13 @@ export interface HealthRoutesDeps {
   server: string;
   status: () => StatusView;
   database: DatabaseProbe;
+}
+
+type Probe = Awaited<ReturnType<DatabaseProbe['ping']>>;
+
+/** A failed probe as clients see it: a reason from the error code, never the driver's message (it can carry SQL). */
+function shown(probe: Probe): Probe {
+  return probe.ok ? probe : { ok: false, error: safeDatabaseReason(probe.error) };
 }
 
 /**
@@ -30,7 +38,7 @@ export function healthRoutes({ server, status, database }: HealthRoutesDeps) {
       server,
       uptimeSeconds: Math.round((Date.now() - view.startedAt) / 1000),
       pid: process.pid,
-      database: { kind: database.kind, ...probe },
+      database: { kind: database.kind, ...shown(probe) },
       ...(listenerFailures.length ? { listenerFailures } : {}),
     });
   });
@@ -42,7 +50,7 @@ export function readyRoutes({ server, database }: Omit<HealthRoutesDeps, 'status
   const app = new Hono<RestEnv>();
   app.get('/', async (c) => {
     const probe = await database.ping();
-    return c.json({ ready: probe.ok, server, database: { kind: database.kind, ...probe } }, probe.ok ? 200 : 503);
+    return c.json({ ready: probe.ok, server, database: { kind: database.kind, ...shown(probe) } }, probe.ok ? 200 : 503);
   });
   return app;
 }

@@ -2,13 +2,14 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import * as v from 'valibot';
 import type { ToolCaller } from '../../registry/call.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
-import { parseCreateBody, parsePatchBody, parseReplaceBody } from '../../registry/definition.ts';
+import { parseCreateBody, parsePatchBody, parseReplaceBody, requireObject, TOOL_NAME } from '../../registry/definition.ts';
 import type { ToolWrites, WrittenTool } from '../../registry/tool-writes.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseOrThrow } from '../../shared/validation.ts';
-import { disconnectSignal, readJson } from '../body.ts';
+import { type BodyLimits, disconnectSignal, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
-import { etagOf, toolListJson, toolView } from './tool-view.ts';
+import { parseListQuery, toolListPage } from './tool-list.ts';
+import { etagOf, toolView } from './tool-view.ts';
 
 const CallBody = v.strictObject({
   name: v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty')),
@@ -24,6 +25,15 @@ export interface ToolsRoutesDeps {
   /** Guards every write; sets the `actor` the write service records. */
   auth: MiddlewareHandler<RestEnv>;
   maxBodyBytes: number;
+  /** Nesting depth a body may have (TOOLPORT_MAX_JSON_DEPTH). */
+  maxJsonDepth: number;
+  /** Default page size of GET /tools (TOOLPORT_TOOLS_PAGE_SIZE). */
+  pageSize: number;
+}
+
+/** A name from the URL as the message shows it: quoted and escaped (NUL, control characters), cut after 64 characters. */
+function shownName(name: string): string {
+  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
 }
 
 /** `If-Match: "3"` (or 3, or W/"3") → 3; absent → undefined. */
@@ -36,12 +46,29 @@ function expectedVersion(c: Context): number | undefined {
 }
 
 /** Reads come from the catalog's view; writes go through the write service. Routes: parse → call → view. */
-export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes }: ToolsRoutesDeps) {
+export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes, maxJsonDepth, pageSize }: ToolsRoutesDeps) {
   const app = new Hono<RestEnv>();
+  const limits: BodyLimits = { maxBytes: maxBodyBytes, maxDepth: maxJsonDepth };
 
   function serverIdOf(): string {
     if (!catalog.writableServerId) throw new AppError('forbidden', `The tools of ${catalog.label} cannot be written here`);
     return catalog.writableServerId;
+  }
+
+  /**
+   * The tool name of the path. A name that breaks the tool-name rule cannot
+   * exist, so it is a 404 that says why, answered before any query (a NUL in
+   * it would otherwise reach the database as an error).
+   */
+  function toolName(c: Context<RestEnv>): string {
+    const name = c.req.param('name') ?? '';
+    if (!TOOL_NAME.test(name)) {
+      throw new AppError(
+        'not_found',
+        `No tool named ${shownName(name)} on ${catalog.label}: tool names are 1–128 characters of A–Z, a–z, 0–9, "_", "-" or "."`,
+      );
+    }
+    return name;
   }
 
   function written(c: Context<RestEnv>, { row, entry }: WrittenTool, status: 200 | 201 = 200) {
@@ -51,19 +78,20 @@ export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes }: Too
   }
 
   app.get('/', (c) => {
+    const query = parseListQuery(c.req.query('limit'), c.req.query('cursor'), pageSize);
     const view = catalog.view();
     if (!view) return c.json({ server: catalog.writableServerId, count: 0, tools: [] });
-    return c.body(toolListJson(view) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
+    return c.body(toolListPage(view, query) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 
   app.post('/call', async (c) => {
-    const body = parseOrThrow(CallBody, await readJson(c, maxBodyBytes), 'call request');
+    const body = parseOrThrow(CallBody, requireObject(await readJson(c, limits), 'call request'), 'call request');
     const result = await caller.call(catalog, body.name, body.arguments ?? {}, { signal: disconnectSignal(c) });
     return c.body(result.encode(), 200, { 'content-type': 'application/json' });
   });
 
   app.get('/:name', (c) => {
-    const name = c.req.param('name');
+    const name = toolName(c);
     const entry = catalog.resolve(name);
     if (!entry) throw new AppError('not_found', `No tool named "${name}" on ${catalog.label}`);
     c.header('ETag', etagOf(entry.row.version));
@@ -71,29 +99,29 @@ export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes }: Too
   });
 
   app.post('/', auth, async (c) => {
-    const body = parseCreateBody(await readJson(c, maxBodyBytes));
+    const body = parseCreateBody(await readJson(c, limits));
     const result = await writes.create({ actor: c.get('actor'), serverId: serverIdOf(), body });
     c.header('Location', `/tools/${encodeURIComponent(result.row.name)}`);
     return written(c, result, 201);
   });
 
   app.put('/:name', auth, async (c) => {
-    const name = c.req.param('name');
+    const name = toolName(c);
     const ifMatch = expectedVersion(c);
-    const body = parseReplaceBody(await readJson(c, maxBodyBytes), name);
+    const body = parseReplaceBody(await readJson(c, limits), name);
     return written(c, await writes.replace({ actor: c.get('actor'), serverId: serverIdOf(), name, body, ifMatch }));
   });
 
   app.patch('/:name', auth, async (c) => {
-    const name = c.req.param('name');
-    const patch = parsePatchBody(await readJson(c, maxBodyBytes));
+    const name = toolName(c);
+    const patch = parsePatchBody(await readJson(c, limits));
     const ifMatch = expectedVersion(c);
     return written(c, await writes.patch({ actor: c.get('actor'), serverId: serverIdOf(), name, patch, ifMatch }));
   });
 
   app.delete('/:name', auth, async (c) => {
     const serverId = serverIdOf();
-    const row = await writes.delete({ actor: c.get('actor'), serverId, name: c.req.param('name'), ifMatch: expectedVersion(c) });
+    const row = await writes.delete({ actor: c.get('actor'), serverId, name: toolName(c), ifMatch: expectedVersion(c) });
     return c.json({ deleted: true, server: serverId, name: row.name, version: row.version });
   });
 

@@ -54,6 +54,7 @@ export async function runStdio(config: Config, serverId: string): Promise<void> 
       logger.info('mcp stdio stopping', { server: serverId, why });
       await feed.stop().catch(() => {});
       await connection?.close().catch(() => {});
+      await runtime.pool.close().catch(() => {});
       await database.close().catch(() => {});
     })());
 
