@@ -31,6 +31,7 @@ export async function lists(bench: Bench): Promise<void> {
         log(`  POST /tools one by one into ${size.toLocaleString('en')} tools`);
         bench.results.largeWrites = await measureLargeWrites(toolport.urls.utility, size, 200);
         log(`    p50 ${bench.results.largeWrites.p50Ms} ms, p99 ${bench.results.largeWrites.p99Ms} ms`);
+        await bench.db.query(`DELETE FROM tools WHERE server_id = 'utility' AND name LIKE 'big\\_w\\_%'`);
       }
     });
   }
