@@ -8,7 +8,7 @@ import { RE2JS } from 're2js';
  *
  * Patterns are written in ECMA-262 syntax (what JSON Schema specifies, and
  * what ajv used with the `u` flag), checked as such, and translated to RE2
- * syntax keeping ECMA-262 meaning (`\s`, `.`, `\uXXXX`, `(?<name>…)`, `[^]` …).
+ * syntax keeping ECMA-262 meaning (`\s`, `.`, `\u` with four hex digits, `(?<name>…)`, `[^]` …).
  * What RE2 cannot do in linear time is refused: backreferences (`\1`,
  * `\k<name>`) and lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`).
  */
@@ -34,7 +34,7 @@ function hex(codePoint: number): string {
   return `\\x{${codePoint.toString(16)}}`;
 }
 
-/** `\uXXXX` or `\u{X…}` at `at` (the backslash): the code point and the length read; a surrogate pair of escapes is one code point (u flag). */
+/** `\u` with four hex digits, or `\u{…}`, at `at` (the backslash): the code point and the length read; a surrogate pair of escapes is one code point (u flag). */
 function unicodeEscape(pattern: string, at: number): { codePoint: number; length: number } {
   if (pattern[at + 2] === '{') {
     const end = pattern.indexOf('}', at + 3);
