@@ -1,5 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, type Tool } from '@modelcontextprotocol/server';
 import type { CatalogView, ToolEntry } from '../registry/snapshot.ts';
+import { decodeNameCursor, encodeNameCursor, indexAfterName } from '../shared/name-cursor.ts';
 
 /**
  * tools/list straight from the registry view. The MCP shape of every
@@ -53,39 +54,20 @@ function toolsOf(view: CatalogView): ToolListCache {
   return cached;
 }
 
-/**
- * The cursor is the name of the last tool already sent (the list is sorted by
- * name), so paging stays correct while tools come and go: nothing unchanged
- * is skipped or sent twice.
- */
-export function encodeCursor(lastName: string): string {
-  return Buffer.from(lastName, 'utf8').toString('base64url');
-}
+export const encodeCursor = encodeNameCursor;
 
 function decodeCursor(cursor: string): string {
-  const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!name || encodeCursor(name) !== cursor) {
+  const name = decodeNameCursor(cursor);
+  if (name === undefined) {
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: pass the nextCursor of a previous tools/list result unchanged');
   }
   return name;
 }
 
-/** Index of the first name sorting after `name` (same `<` order as the registry's sort). */
-function firstAfter(names: readonly string[], name: string): number {
-  let low = 0;
-  let high = names.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (names[middle]! <= name) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
 export function listToolsPage(view: CatalogView | undefined, cursor: string | undefined, pageSize = TOOLS_PAGE_SIZE): { tools: Tool[]; nextCursor?: string } {
   if (!view) return { tools: [] };
   const { tools, names } = toolsOf(view);
-  const start = cursor === undefined ? 0 : firstAfter(names, decodeCursor(cursor));
+  const start = cursor === undefined ? 0 : indexAfterName(names.length, (index) => names[index]!, decodeCursor(cursor));
   const end = Math.min(start + pageSize, tools.length);
   const page = tools.slice(start, end);
   return end < tools.length ? { tools: page, nextCursor: encodeCursor(names[end - 1]!) } : { tools: page };

@@ -11,15 +11,17 @@ const port = v.pipe(v.string(), v.transform(Number), v.integer('must be an integ
 const positiveInt = v.pipe(v.string(), v.transform(Number), v.integer('must be an integer'), v.minValue(1));
 const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'));
 
+/** `a, b,,c` → ['a', 'b', 'c'] */
+const commaList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 /** `finance:4001,utility` → [{ id: 'finance', port: 4001 }, { id: 'utility' }] */
 const serverSelection = v.pipe(
   v.string(),
-  v.transform((text) =>
-    text
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  ),
+  v.transform(commaList),
   v.array(
     v.pipe(
       v.string(),
@@ -46,17 +48,7 @@ const EnvSchema = v.object({
   TOOLPORT_CHANGE_POLL_MS: v.optional(positiveInt, '1000'),
   TOOLPORT_CHANGE_RETENTION_HOURS: v.optional(positiveInt, '24'),
   TOOLPORT_LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
-  TOOLPORT_ALLOWED_ORIGINS: v.optional(
-    v.pipe(
-      v.string(),
-      v.transform((text) =>
-        text
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean),
-      ),
-    ),
-  ),
+  TOOLPORT_ALLOWED_ORIGINS: v.optional(v.pipe(v.string(), v.transform(commaList))),
   TOOLPORT_MCP_SESSION_IDLE_MS: v.optional(positiveInt, '1800000'),
   TOOLPORT_MCP_MAX_SESSIONS: v.optional(positiveInt, '1000'),
   TOOLPORT_MAX_JSON_DEPTH: v.optional(positiveInt, '64'),

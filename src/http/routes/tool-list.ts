@@ -1,5 +1,6 @@
 import type { CatalogView } from '../../registry/snapshot.ts';
 import { AppError } from '../../shared/errors.ts';
+import { decodeNameCursor, encodeNameCursor, indexAfterName } from '../../shared/name-cursor.ts';
 import { toolView } from './tool-view.ts';
 
 /**
@@ -31,13 +32,9 @@ export function parseListQuery(limit: string | undefined, cursor: string | undef
   return { limit: size, cursor: cursor === undefined || cursor === '' ? undefined : decodeCursor(cursor) };
 }
 
-function encodeCursor(lastName: string): string {
-  return Buffer.from(lastName, 'utf8').toString('base64url');
-}
-
 function decodeCursor(cursor: string): string {
-  const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!name || encodeCursor(name) !== cursor) {
+  const name = decodeNameCursor(cursor);
+  if (name === undefined) {
     throw new AppError('bad_request', 'Invalid cursor: pass the nextCursor of a previous GET /tools answer unchanged', {
       details: [{ path: '/query/cursor', message: 'not a cursor this server issued' }],
     });
@@ -45,27 +42,14 @@ function decodeCursor(cursor: string): string {
   return name;
 }
 
-/** Index of the first tool sorting after `name`. */
-function firstAfter(view: CatalogView, name: string): number {
-  const list = view.ordered;
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (list[middle]!.name <= name) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
 const cached = new WeakMap<CatalogView, Map<string, Buffer>>();
 
 function encode(view: CatalogView, query: ListQuery): Buffer {
-  const start = query.cursor === undefined ? 0 : firstAfter(view, query.cursor);
+  const start = query.cursor === undefined ? 0 : indexAfterName(view.ordered.length, (index) => view.ordered[index]!.name, query.cursor);
   const end = query.limit === 'all' ? view.ordered.length : Math.min(start + query.limit, view.ordered.length);
   const page = view.ordered.slice(start, end);
   const body: Record<string, unknown> = { server: view.info.id, count: view.ordered.length, tools: page.map(toolView) };
-  if (end < view.ordered.length) body.nextCursor = encodeCursor(page[page.length - 1]!.name);
+  if (end < view.ordered.length) body.nextCursor = encodeNameCursor(page[page.length - 1]!.name);
   return Buffer.from(JSON.stringify(body));
 }
 
