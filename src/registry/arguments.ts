@@ -2,15 +2,8 @@ import { AjvJsonSchemaValidator, addFormats } from '@modelcontextprotocol/server
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
 import { ajvRegExpEngine, MAX_PATTERN_LENGTH, PATTERN_WORK_PER_CALL, withPatternBudget } from './linear-regexp.ts';
-import {
-  assertSoundSchema,
-  DEFAULT_SCHEMA_LIMITS,
-  type MeasuredSchema,
-  measureSchema,
-  type SchemaLimits,
-  schemaProblems,
-  setKnownSchemas,
-} from './schema-limits.ts';
+import { DEFAULT_SCHEMA_LIMITS, type MeasuredSchema, measureSchema, type SchemaLimits, schemaProblems } from './schema-limits.ts';
+import { assertSoundSchema, setKnownSchemas } from './schema-references.ts';
 
 /**
  * Arguments of registry tools are checked against their stored JSON Schema
