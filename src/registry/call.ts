@@ -5,11 +5,11 @@ import type { Providers } from '../providers/index.ts';
 import { AppError, type ErrorCode, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { issuesToDetails } from '../shared/validation.ts';
-import { outputValidatorOf } from './arguments.ts';
 import { CallResult } from './call-result.ts';
 import type { ToolCatalog } from './catalog.ts';
 import { withDeadline } from './deadline-abort.ts';
 import type { Registry } from './registry.ts';
+import { outputValidatorOf } from './row-validators.ts';
 import type { AvailableTool } from './snapshot.ts';
 import type { WorkerOutcome, WorkerPool } from './worker-pool.ts';
 

@@ -1,5 +1,5 @@
 import { isAppError } from '../shared/errors.ts';
-import { checkSchemas } from './arguments.ts';
+import { checkSchemas } from './row-validators.ts';
 import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.ts';
 import type { ServerSnapshot, ToolEntry } from './snapshot.ts';
 

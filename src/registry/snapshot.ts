@@ -2,8 +2,8 @@ import * as v from 'valibot';
 import type { ServerRow, ToolRow } from '../db/schema.ts';
 import type { Handler } from '../handlers/define.ts';
 import { issuesToDetails } from '../shared/validation.ts';
-import { areSchemasChecked } from './arguments.ts';
 import { LayeredMap } from './layered-map.ts';
+import { areSchemasChecked } from './row-validators.ts';
 
 /**
  * What the registry publishes: one immutable snapshot per server, replaced
