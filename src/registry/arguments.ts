@@ -1,7 +1,7 @@
 import { AjvJsonSchemaValidator, addFormats } from '@modelcontextprotocol/server/validators/ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
-import { ajvRegExpEngine, MAX_PATTERN_LENGTH, PATTERN_WORK_PER_CALL, withPatternBudget } from './linear-regexp.ts';
+import { ajvRegExpEngine, endPatternBudget, MAX_PATTERN_LENGTH, PATTERN_WORK_PER_CALL, startPatternBudget } from './linear-regexp.ts';
 import { DEFAULT_SCHEMA_LIMITS, type MeasuredSchema, measureSchema, type SchemaLimits, schemaProblems } from './schema-limits.ts';
 import { assertSoundSchema, setKnownSchemas } from './schema-references.ts';
 
@@ -161,15 +161,18 @@ function compileMeasured(copy: Record<string, unknown>, measured: MeasuredSchema
     forgetNewRefs(refsBefore);
   }
   return (args) => {
-    let outcome: ReturnType<typeof withPatternBudget<ReturnType<typeof validate>>>;
+    let result: ReturnType<typeof validate>;
+    let overBudget: ReturnType<typeof endPatternBudget>;
+    startPatternBudget();
     try {
-      outcome = withPatternBudget(() => validate(args));
+      result = validate(args);
     } catch (error) {
       // A stack overflow while validating (data nested deeper than any body limit lets through): a refusal, not a crash.
       if (error instanceof RangeError) return [{ path: '/', message: 'is nested too deeply to be checked against the schema' }];
       throw error;
+    } finally {
+      overBudget = endPatternBudget();
     }
-    const { result, overBudget } = outcome;
     if (result.valid) return undefined;
     const issues = toIssues(result.errorMessage);
     if (overBudget) {

@@ -5,11 +5,11 @@ import type { Providers } from '../providers/index.ts';
 import { AppError, type ErrorCode, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { issuesToDetails } from '../shared/validation.ts';
+import type { ArgumentsValidator } from './arguments.ts';
 import { CallResult } from './call-result.ts';
 import type { ToolCatalog } from './catalog.ts';
 import { withDeadline } from './deadline-abort.ts';
 import type { Registry } from './registry.ts';
-import { outputValidatorOf } from './row-validators.ts';
 import type { AvailableTool } from './snapshot.ts';
 import type { WorkerOutcome, WorkerPool } from './worker-pool.ts';
 
@@ -55,7 +55,7 @@ function argumentsError(issues: { path: string; message: string }[], prefix: str
 }
 
 /** A handler's return value → the result, checked as the SDK checks it (spec shapes; structuredContent against the output schema). */
-function toCallResult(entry: AvailableTool, value: HandlerResult): CallResult {
+function toCallResult(entry: AvailableTool, value: HandlerResult, checkOutput: ArgumentsValidator | undefined): CallResult {
   let result: CallResult;
   if (isToolResult(value)) {
     const parsed = v.safeParse(CallToolResultSchema, value);
@@ -71,12 +71,6 @@ function toCallResult(entry: AvailableTool, value: HandlerResult): CallResult {
       'handler_failed',
       `Tool "${entry.name}" returned ${Array.isArray(value) ? 'an array' : typeof value}, not a JSON object or a toolResult()`,
     );
-  }
-  let checkOutput: ReturnType<typeof outputValidatorOf>;
-  try {
-    checkOutput = outputValidatorOf(entry.row);
-  } catch (error) {
-    throw new AppError('handler_failed', `Tool "${entry.name}" has an unusable output schema: ${(error as Error).message}`);
   }
   if (checkOutput && !result.isError) {
     const structured = result.value.structuredContent;
@@ -142,7 +136,8 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
       const { handler } = entry;
       const serverId = entry.row.serverId;
       const input = args ?? {};
-      const schemaIssues = deps.registry.validatorFor(serverId, entry)(input);
+      const checks = deps.registry.validatorsFor(serverId, entry);
+      const schemaIssues = checks.input(input);
       if (schemaIssues) throw argumentsError(schemaIssues, `Invalid arguments for "${name}"`);
       const started = performance.now();
       try {
@@ -151,19 +146,19 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
           // CPU work: parsed and run in a pool thread (arguments and the stored config by structured clone); past the
           // deadline the signal aborts and the pool terminates the thread, so the deadline holds even for a busy loop.
           const task = { module: handler.module!, handler: handler.name, args: input, config: entry.row.handlerConfig, serverId, toolName: entry.row.name };
-          const outcome = await withDeadline((signal) => deps.pool.run(task, signal()), deps.callTimeoutMs, options.signal, name);
+          const outcome = await withDeadline<WorkerOutcome>((run) => deps.pool.run(task, run.signal()), deps.callTimeoutMs, options.signal, name);
           value = fromWorker(name, entry, outcome);
         } else {
           const parsed = v.safeParse(handler.input, input);
           if (!parsed.success) throw invalidArguments(name, entry, issuesToDetails(parsed.issues, '/arguments'));
           value = await withDeadline(
-            (signal) =>
+            (run) =>
               handler.run(parsed.output, {
                 serverId,
                 toolName: entry.row.name,
                 config: entry.config,
                 get signal() {
-                  return signal();
+                  return run.signal();
                 },
                 providers: deps.providers,
               }),
@@ -172,7 +167,7 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
             name,
           );
         }
-        return toCallResult(entry, value);
+        return toCallResult(entry, value, checks.output);
       } catch (error) {
         if (error instanceof ToolInputError) {
           const path = '/arguments' + (error.path === '/' ? '' : error.path);

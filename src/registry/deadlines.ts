@@ -2,11 +2,12 @@
  * Call timeouts on one coarse shared timer instead of a timer (and a timeout
  * promise) per call: arming and clearing a Node timer per call is a
  * measurable share of a pure tool's call. A call times out within TICK_MS of
- * its limit.
+ * its limit. The caller's own object is the deadline (no closure per call).
  */
 export const TICK_MS = 25;
 
-interface Deadline {
+export interface Deadline {
+  /** performance.now() at which `expire` runs. */
   at: number;
   expire(): void;
 }
@@ -27,13 +28,15 @@ function tick(): void {
   }
 }
 
-/** Run `expire` about `ms` from now unless the returned cancel function is called first. */
-export function onDeadline(ms: number, expire: () => void): () => void {
-  const deadline: Deadline = { at: performance.now() + ms, expire };
+/** Run `deadline.expire()` once `deadline.at` has passed, unless disarmed first. */
+export function arm(deadline: Deadline): void {
   pending.add(deadline);
   if (!timer) {
     timer = setInterval(tick, TICK_MS);
     timer.unref();
   }
-  return () => pending.delete(deadline);
+}
+
+export function disarm(deadline: Deadline): void {
+  pending.delete(deadline);
 }

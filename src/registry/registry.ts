@@ -5,7 +5,7 @@ import type { Handler } from '../handlers/define.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ArgumentsValidator } from './arguments.ts';
-import { validatorsOf } from './row-validators.ts';
+import { type RowValidators, validatorsOf } from './row-validators.ts';
 import { SchemaChecker, schemaReason } from './schema-check.ts';
 import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.ts';
 import { buildEntry, makeSnapshot, patchSnapshot, type ServerSnapshot, sameVersion, type ToolEntry, UnavailableTool } from './snapshot.ts';
@@ -132,8 +132,13 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
    * on, and this call fails with the reason — before the handler runs.
    */
   validatorFor(serverId: string, entry: ToolEntry): ArgumentsValidator {
+    return this.validatorsFor(serverId, entry).input;
+  }
+
+  /** Both validators of an entry's row (see validatorsFor); an unusable schema makes the entry unavailable. */
+  validatorsFor(serverId: string, entry: ToolEntry): RowValidators {
     try {
-      return validatorsOf(entry.row, this.limits).input;
+      return validatorsOf(entry.row, this.limits);
     } catch (error) {
       const reason = schemaReason(error);
       this.markUnusable(serverId, [{ entry, reason }]);

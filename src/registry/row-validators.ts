@@ -9,8 +9,7 @@ import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.ts';
  * keeps the old row object), so the memo lives exactly as long as the
  * definition it belongs to.
  */
-const inputMemo = new WeakMap<object, ArgumentsValidator>();
-const outputMemo = new WeakMap<object, ArgumentsValidator>();
+const memo = new WeakMap<object, RowValidators>();
 const checkedRows = new WeakSet<object>();
 
 interface SchemaRow {
@@ -18,40 +17,28 @@ interface SchemaRow {
   outputSchema: unknown;
 }
 
-/** The row's argument validator, compiled (or shared from an identical schema) on first use; throws a bad_request AppError when it does not compile. */
-export function inputValidatorOf(row: SchemaRow, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): ArgumentsValidator {
-  let validator = inputMemo.get(row);
-  if (!validator) {
-    validator = validators.get(row.inputSchema as Record<string, unknown>, '/input_schema', limits);
-    inputMemo.set(row, validator);
-  }
-  return validator;
-}
-
-/** The row's output-schema validator (undefined without an output schema). */
-export function outputValidatorOf(row: SchemaRow, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): ArgumentsValidator | undefined {
-  if (!row.outputSchema) return undefined;
-  let validator = outputMemo.get(row);
-  if (!validator) {
-    validator = validators.get(row.outputSchema as Record<string, unknown>, '/output_schema', limits);
-    outputMemo.set(row, validator);
-  }
-  return validator;
+/** Both validators of a row: the arguments' and the structuredContent's (undefined without an output schema). */
+export interface RowValidators {
+  readonly input: ArgumentsValidator;
+  readonly output: ArgumentsValidator | undefined;
 }
 
 /**
- * What a call needs before it runs anything: both validators of the row
- * (compiled on first use); throws a bad_request AppError naming the schema
+ * What a call needs before it runs anything: both validators of the row,
+ * compiled (or shared from an identical schema) on first use and then found
+ * with one lookup; throws a bad_request AppError naming the schema
  * (`Invalid input_schema: …` / `Invalid output_schema: …`) when one is unusable.
  */
-export function validatorsOf(
-  row: SchemaRow,
-  limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS,
-): { input: ArgumentsValidator; output: ArgumentsValidator | undefined } {
-  const input = inputValidatorOf(row, limits);
-  const output = outputValidatorOf(row, limits);
-  checkedRows.add(row);
-  return { input, output };
+export function validatorsOf(row: SchemaRow, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): RowValidators {
+  let known = memo.get(row);
+  if (!known) {
+    const input = validators.get(row.inputSchema as Record<string, unknown>, '/input_schema', limits);
+    const output = row.outputSchema ? validators.get(row.outputSchema as Record<string, unknown>, '/output_schema', limits) : undefined;
+    known = { input, output };
+    memo.set(row, known);
+    checkedRows.add(row);
+  }
+  return known;
 }
 
 /** Compile once to learn whether both schemas are usable, without keeping the validators on the row (memory stays bounded by the cache). */

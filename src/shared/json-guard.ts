@@ -68,32 +68,37 @@ function pointer(frame: Frame | undefined, last?: string): string {
   return keys.length ? `/${keys.reverse().map(segment).join('/')}` : '/';
 }
 
+/** One child of `frame`: its problem, or pushed on the stack to be walked (a module function, not a closure per frame: this runs on every request). */
+function visit(child: unknown, key: string, frame: Frame, stack: Frame[], strings: boolean, maxDepth: number): JsonProblem | undefined {
+  if (typeof child === 'string') {
+    const problem = strings ? stringProblem(child) : undefined;
+    return problem && { path: pointer(frame, key), ...problem };
+  }
+  if (typeof child !== 'object' || child === null) return undefined;
+  if (frame.depth + 1 > maxDepth) return { path: pointer(frame, key), kind: 'depth', message: depthMessage(maxDepth) };
+  stack.push({ value: child, depth: frame.depth + 1, parent: frame, key });
+  return undefined;
+}
+
 /** The first problem of a parsed JSON value, or undefined when it may go on. */
 export function findJsonProblem(value: unknown, options: JsonGuardOptions): JsonProblem | undefined {
-  const strings = options.text === undefined || options.text.includes('\\u');
+  const { maxDepth, text } = options;
+  const strings = text === undefined || text.includes('\\u');
   if (typeof value === 'string') {
     const problem = strings ? stringProblem(value) : undefined;
     return problem && { path: '/', ...problem };
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  if (options.maxDepth < 1) return { path: '/', kind: 'depth', message: depthMessage(options.maxDepth) };
+  if (maxDepth < 1) return { path: '/', kind: 'depth', message: depthMessage(maxDepth) };
+  // Nesting d levels takes at least 2d characters ("[[…]]"): a short text without escapes has nothing to find.
+  if (!strings && text !== undefined && text.length < 2 * (maxDepth + 1)) return undefined;
   const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: '' }];
   while (stack.length) {
     const frame = stack.pop()!;
-    const visit = (child: unknown, key: string): JsonProblem | undefined => {
-      if (typeof child === 'string') {
-        const problem = strings ? stringProblem(child) : undefined;
-        return problem && { path: pointer(frame, key), ...problem };
-      }
-      if (typeof child !== 'object' || child === null) return undefined;
-      if (frame.depth + 1 > options.maxDepth) return { path: pointer(frame, key), kind: 'depth', message: depthMessage(options.maxDepth) };
-      stack.push({ value: child, depth: frame.depth + 1, parent: frame, key });
-      return undefined;
-    };
     if (Array.isArray(frame.value)) {
       const items = frame.value as unknown[];
       for (let index = 0; index < items.length; index++) {
-        const problem = visit(items[index], String(index));
+        const problem = visit(items[index], String(index), frame, stack, strings, maxDepth);
         if (problem) return problem;
       }
     } else {
@@ -101,7 +106,7 @@ export function findJsonProblem(value: unknown, options: JsonGuardOptions): Json
       for (const key of Object.keys(record)) {
         const keyProblem = strings ? stringProblem(key) : undefined;
         if (keyProblem) return { path: pointer(frame, key), kind: keyProblem.kind, message: `is a key that ${keyProblem.message}` };
-        const problem = visit(record[key], key);
+        const problem = visit(record[key], key, frame, stack, strings, maxDepth);
         if (problem) return problem;
       }
     }

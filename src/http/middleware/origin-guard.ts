@@ -11,9 +11,10 @@ import type { RestEnv } from '../env.ts';
  */
 export function originGuard(options: OriginPolicyOptions): MiddlewareHandler<RestEnv> {
   const policy = createOriginPolicy(options);
-  return async function checkOrigin(c, next) {
+  // Not async: the route's promise is handed on as is (no extra promise and await per request).
+  return function checkOrigin(c, next) {
     const verdict = policy.check(c.req.header('origin'), c.req.header('host'));
     if (!verdict.ok) throw new AppError('forbidden', refusalMessage(verdict, 'this server'), { extra: { refused: verdict.reason } });
-    await next();
+    return next();
   };
 }
