@@ -1,7 +1,7 @@
 import type * as v from 'valibot';
 import { ToolInputError } from '../../define.ts';
 import type { aggregateFn, DataRecord, DeduplicateOp, FilterOp, GroupOp, SortOp } from './schema.ts';
-import { asList, canonical, compareValues, preciseSum, same, show, typeName } from './values.ts';
+import { asList, canonical, compareValues, fieldOf, preciseSum, same, show, typeName } from './values.ts';
 
 // --- checks -----------------------------------------------------------------
 
@@ -21,7 +21,7 @@ export function numbersOf(records: readonly DataRecord[], name: string, index: n
   const values: number[] = [];
   let missing = 0;
   records.forEach((record, position) => {
-    const value = record[name];
+    const value = fieldOf(record, name);
     if (value === undefined || value === null) missing += 1;
     else if (typeof value === 'number' && Number.isFinite(value)) values.push(value);
     else {
@@ -44,7 +44,7 @@ export function sortRecords(records: DataRecord[], op: v.InferOutput<typeof Sort
   // Array.prototype.sort is stable: ties keep their input order.
   return [...records].sort((a, b) => {
     for (const key of keys) {
-      const result = compareValues(a[key], b[key], descending);
+      const result = compareValues(fieldOf(a, key), fieldOf(b, key), descending);
       if (result !== 0) return result;
     }
     return 0;
@@ -54,7 +54,7 @@ export function sortRecords(records: DataRecord[], op: v.InferOutput<typeof Sort
 export function filterRecords(records: DataRecord[], op: v.InferOutput<typeof FilterOp>, index: number): DataRecord[] {
   requireField(records, op.field, index);
   const { field: name, operator, value } = op;
-  const read = (record: DataRecord) => record[name] ?? null;
+  const read = (record: DataRecord) => fieldOf(record, name) ?? null;
   switch (operator) {
     case 'eq':
       return records.filter((record) => same(read(record), value ?? null));
@@ -107,7 +107,7 @@ export function deduplicateRecords(records: DataRecord[], op: v.InferOutput<type
   for (const key of op.by ?? []) requireField(records, key, index, 'by');
   const seen = new Set<string>();
   return records.filter((record) => {
-    const identity = op.by ? canonical(op.by.map((key) => record[key] ?? null)) : canonical(record);
+    const identity = op.by ? canonical(op.by.map((key) => fieldOf(record, key) ?? null)) : canonical(record);
     if (seen.has(identity)) return false;
     seen.add(identity);
     return true;
@@ -116,7 +116,7 @@ export function deduplicateRecords(records: DataRecord[], op: v.InferOutput<type
 
 /** Checks the field's values (not its existence: a group may lack a field other groups have). */
 export function aggregate(records: readonly DataRecord[], name: string, fn: v.InferOutput<typeof aggregateFn>, index: number, key = 'field'): number | null {
-  if (fn === 'count') return records.filter((record) => record[name] !== undefined && record[name] !== null).length;
+  if (fn === 'count') return records.filter((record) => fieldOf(record, name) != null).length;
   const { values } = numbersOf(records, name, index, key);
   if (fn === 'sum') return preciseSum(values);
   if (values.length === 0) return null;
@@ -132,18 +132,17 @@ export function groupRecords(records: DataRecord[], op: v.InferOutput<typeof Gro
   specs.forEach((spec, position) => requireField(records, spec.field, index, `aggregate/${position}/field`));
   const groups = new Map<string, DataRecord[]>();
   for (const record of records) {
-    const identity = canonical(keys.map((key) => record[key] ?? null));
+    const identity = canonical(keys.map((key) => fieldOf(record, key) ?? null));
     const members = groups.get(identity);
     if (members) members.push(record);
     else groups.set(identity, [record]);
   }
   return [...groups.values()].map((members) => {
-    const row: DataRecord = {};
-    for (const key of keys) row[key] = members[0]![key] ?? null;
-    row.count = members.length;
-    specs.forEach((spec, position) => {
-      row[spec.as ?? `${spec.fn}_${spec.field}`] = aggregate(members, spec.field, spec.fn, index, `aggregate/${position}/field`);
-    });
-    return row;
+    // Object.fromEntries, not row[key] = …: assigning "__proto__" would set the row's prototype instead of a field.
+    return Object.fromEntries([
+      ...keys.map((key) => [key, fieldOf(members[0]!, key) ?? null]),
+      ['count', members.length],
+      ...specs.map((spec, position) => [spec.as ?? `${spec.fn}_${spec.field}`, aggregate(members, spec.field, spec.fn, index, `aggregate/${position}/field`)]),
+    ]);
   });
 }

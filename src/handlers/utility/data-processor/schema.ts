@@ -4,6 +4,24 @@ import * as v from 'valibot';
 
 export type DataRecord = Record<string, unknown>;
 
+/**
+ * A JSON object record. v.record() skips own "__proto__", "constructor" and "prototype" keys (its guard against
+ * prototype pollution), which would silently drop those fields: keep its checks and issues, but output every own
+ * enumerable key. Object.fromEntries defines properties (never sets a prototype), so this is pollution-safe too.
+ */
+function recordSchema() {
+  const schema = v.record(v.string(), v.unknown());
+  const check = schema['~run'];
+  return Object.assign(schema, {
+    '~run'(dataset, config) {
+      const input = dataset.value;
+      const result = check.call(schema, dataset, config);
+      if (result.typed) result.value = Object.fromEntries(Object.entries(input as object));
+      return result;
+    },
+  } satisfies Pick<typeof schema, '~run'>);
+}
+
 const field = v.pipe(v.string(), v.minLength(1), v.description('Name of a top-level field of the records.'));
 const fields = v.union([field, v.pipe(v.array(field), v.minLength(1))]);
 export const aggregateFn = v.pipe(
@@ -58,7 +76,7 @@ export type Operation = v.InferOutput<typeof Operation>;
 
 export const Input = v.object({
   data: v.pipe(
-    v.array(v.record(v.string(), v.unknown())),
+    v.array(recordSchema()),
     v.maxLength(100_000, 'must have at most 100000 records'),
     v.description('The records: an array of JSON objects, e.g. [{"name": "a", "price": 3}].'),
   ),
@@ -70,7 +88,7 @@ export const Input = v.object({
 });
 
 export const Output = v.object({
-  records: v.pipe(v.array(v.record(v.string(), v.unknown())), v.description('The records after all operations.')),
+  records: v.pipe(v.array(recordSchema()), v.description('The records after all operations.')),
   recordCount: v.number(),
   results: v.pipe(
     v.array(v.object({ op: v.picklist(['aggregate', 'statistics']), index: v.number(), field: v.string() })),

@@ -18,6 +18,11 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** A record's own field; never an inherited one (a record without "__proto__" or "constructor" lacks that field). */
+export function fieldOf(record: DataRecord, name: string): unknown {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
+
 export function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) return canonical(a) === canonical(b);
