@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { parseOrThrow } from './validation.ts';
@@ -57,6 +58,8 @@ const EnvSchema = v.object({
   TOOLPORT_CPU_WORKERS: v.optional(positiveInt),
   TOOLPORT_TOOLS_PAGE_SIZE: v.optional(positiveInt, '500'),
   TOOLPORT_SQL_PASSWORD: v.optional(v.pipe(v.string(), v.minLength(12, 'must be at least 12 characters'))),
+  TOOLPORT_HTTP_ALLOW: v.optional(v.pipe(v.string(), v.transform(commaList))),
+  TOOLPORT_HANDLERS_DIR: v.optional(nonEmpty),
   TOOLPORT_STOCK_PROVIDER: v.optional(v.picklist(['offline', 'alphavantage']), 'offline'),
   TOOLPORT_NEWS_PROVIDER: v.optional(v.picklist(['offline', 'alphavantage']), 'offline'),
   TOOLPORT_WEATHER_PROVIDER: v.optional(v.picklist(['offline', 'open-meteo']), 'offline'),
@@ -109,10 +112,27 @@ export interface Config {
   toolsPageSize: number;
   /** Password of the embedded SQL port; undefined: generated at first start and kept beside the data dir. */
   sqlPassword: string | undefined;
+  /**
+   * TOOLPORT_HTTP_ALLOW: what outbound calls of `http` tools may reach beyond
+   * public addresses — host names, `*.suffix` patterns and CIDRs.
+   */
+  httpAllow: string[];
+  /** Where handler modules outside the source tree are loaded from; `explicit`: set by TOOLPORT_HANDLERS_DIR (then it must exist). */
+  handlersDir: { path: string; explicit: boolean };
+  /**
+   * `${secret:NAME}` → the value of TOOLPORT_SECRET_NAME in the environment
+   * the process started with, read at call time (the one place that reads
+   * the environment after start): secrets are references in the database,
+   * never values.
+   */
+  secret: (name: string) => string | undefined;
   providers: ProvidersConfig;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** `${secret:BILLING_TOKEN}` reads TOOLPORT_SECRET_BILLING_TOKEN. */
+export const SECRET_PREFIX = 'TOOLPORT_SECRET_';
 
 /**
  * The default data dir lives in the checkout, not in the current directory:
@@ -158,6 +178,12 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     cpuWorkers: e.TOOLPORT_CPU_WORKERS,
     toolsPageSize: e.TOOLPORT_TOOLS_PAGE_SIZE,
     sqlPassword: e.TOOLPORT_SQL_PASSWORD,
+    httpAllow: e.TOOLPORT_HTTP_ALLOW ?? [],
+    handlersDir: { path: resolve(e.TOOLPORT_HANDLERS_DIR ?? 'handlers'), explicit: e.TOOLPORT_HANDLERS_DIR !== undefined },
+    secret: (name) => {
+      const value = env[`${SECRET_PREFIX}${name}`];
+      return value === undefined || value === '' ? undefined : value;
+    },
     providers: {
       stocks: e.TOOLPORT_STOCK_PROVIDER,
       news: e.TOOLPORT_NEWS_PROVIDER,
