@@ -5,6 +5,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from '../../drizzle/schema.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import { hasDatabase, initPgliteDataDir } from './pglite-init.ts';
 import { reconnectBackoff } from './reconnect.ts';
 
 /** Drizzle over either driver: both are PgDatabase, so store code is written once. */
@@ -98,6 +99,8 @@ async function openPglite(dataDir: string): Promise<Database> {
   const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
   let pglite: PGlite;
   try {
+    // A new data dir is created by a child process, so this one never carries initdb's memory.
+    if (!inMemory && !hasDatabase(dataDir)) await initPgliteDataDir(dataDir);
     pglite = await PGlite.create(inMemory ? undefined : dataDir);
   } catch (error) {
     lock?.release();
