@@ -1,6 +1,7 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import type { Providers } from '../providers/index.ts';
+import type { FieldIssue } from '../shared/errors.ts';
 import type { ToolResult } from './result.ts';
 
 export type JsonObject = Record<string, unknown>;
@@ -42,6 +43,14 @@ export type HandlerResult = JsonObject | ToolResult;
 /** Where a handler's `run` executes (see HandlerSpec.runs). */
 export type HandlerPlacement = 'inline' | 'worker';
 
+/** What a handler's `checkTool` sees of a tool: its stored input schema and its config as the `config` schema parsed it. */
+export interface ToolUnderCheck<C = unknown> {
+  inputSchema: JsonObject;
+  config: C;
+}
+
+type ConfigOf<C> = C extends v.GenericSchema ? v.InferOutput<C> : JsonObject;
+
 export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchema | undefined, C extends v.GenericSchema | undefined> {
   /** The handler key stored in `tools.handler`. */
   name: string;
@@ -65,7 +74,9 @@ export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchem
    * (the thread is terminated and replaced). A worker handler gets its
    * arguments and `handler_config` by structured clone and parses them there;
    * it has no `ctx.providers` and no database; its result comes back by
-   * structured clone (plain JSON or a toolResult()).
+   * structured clone (plain JSON or a toolResult()). In a handler module
+   * (TOOLPORT_HANDLERS_DIR) the default is `'worker'` (no `module` needed:
+   * the loader knows the file); say `'inline'` to stay on the event loop.
    */
   runs?: HandlerPlacement;
   /**
@@ -74,7 +85,22 @@ export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchem
    * the export whose handler `name` is this one.
    */
   module?: string;
-  run(input: v.InferOutput<I>, ctx: HandlerContext<C extends v.GenericSchema ? v.InferOutput<C> : JsonObject>): Promise<HandlerResult> | HandlerResult;
+  /**
+   * Optional rules relating the parsed config to the tool's input schema (an
+   * URL placeholder must name a property …), beyond what the `config` schema
+   * expresses: checked on every write (400, paths under /config) and when the
+   * row is loaded (unavailable with the reason). Paths are relative to the
+   * config ("/url").
+   */
+  checkTool?(tool: ToolUnderCheck<ConfigOf<C>>): FieldIssue[];
+  /**
+   * Optional: why a tool with this parsed config cannot be called in this
+   * process now (an unset secret …). Checked when the row is loaded only —
+   * a write is accepted (another replica's environment may differ) and the
+   * tool is listed unavailable with the reason.
+   */
+  unavailableReason?(config: ConfigOf<C>): string | undefined;
+  run(input: v.InferOutput<I>, ctx: HandlerContext<ConfigOf<C>>): Promise<HandlerResult> | HandlerResult;
 }
 
 export interface Handler {
@@ -94,6 +120,12 @@ export interface Handler {
   runs: HandlerPlacement;
   /** The module exporting the handler, for `runs: 'worker'`. */
   module: string | undefined;
+  /** Whether the spec said `runs` (a handler module's handler without it defaults to the worker pool). */
+  runsDeclared?: boolean;
+  /** See HandlerSpec.checkTool. */
+  checkTool?: ((tool: ToolUnderCheck) => FieldIssue[]) | undefined;
+  /** See HandlerSpec.unavailableReason. */
+  unavailableReason?: ((config: unknown) => string | undefined) | undefined;
   run(input: unknown, ctx: HandlerContext<unknown>): Promise<HandlerResult>;
 }
 
@@ -122,6 +154,9 @@ export function defineHandler<I extends v.GenericSchema, O extends v.GenericSche
     annotations: spec.annotations ?? {},
     runs,
     module: runs === 'worker' ? spec.module : undefined,
+    runsDeclared: spec.runs !== undefined,
+    ...(spec.checkTool ? { checkTool: spec.checkTool as (tool: ToolUnderCheck) => FieldIssue[] } : {}),
+    ...(spec.unavailableReason ? { unavailableReason: spec.unavailableReason as (config: unknown) => string | undefined } : {}),
     run: async (input, ctx) => spec.run(input as v.InferOutput<I>, ctx as never),
   };
 }

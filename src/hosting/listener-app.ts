@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { Database } from '../db/client.ts';
 import { createRestApp } from '../http/app.ts';
+import type { KnownHandlers } from '../http/routes/handlers.ts';
 import type { DatabaseProbe } from '../http/routes/health.ts';
 import { createMcpEndpoint } from '../mcp/endpoint.ts';
 import { mcpRoutes } from '../mcp/route.ts';
@@ -23,6 +24,8 @@ export interface ListenerAppDeps {
   status: ProcessStatus;
   logger: Logger;
   version: string;
+  /** The handlers this process knows now (built in and from handler modules), for GET /handlers. */
+  handlers: () => KnownHandlers;
 }
 
 export interface ListenerApp {
@@ -86,6 +89,7 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     // /mcp checks Origin/Host, bounds and vets its body itself, and answers in JSON-RPC, not in the REST envelope.
     beside: [{ path: '/mcp', app: mcpRoutes(mcp, logger) }],
     toolsPageSize: config.toolsPageSize,
+    handlers: deps.handlers,
     status: () => deps.status.view(),
     databaseFailed: (error) => deps.status.database.report(false, error),
     database: databaseProbe(deps.database, deps.status),

@@ -11,6 +11,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { RestEnv } from './env.ts';
 import { adminAuth } from './middleware/admin-auth.ts';
 import { originGuard } from './middleware/origin-guard.ts';
+import { handlersRoutes, type KnownHandlers } from './routes/handlers.ts';
 import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
 import { infoRoutes } from './routes/info.ts';
 import { toolsRoutes } from './routes/tools.ts';
@@ -36,6 +37,8 @@ export interface RestAppDeps {
   beside?: { path: string; app: Hono<any> }[];
   /** Default page size of GET /tools. */
   toolsPageSize: number;
+  /** The handlers this process knows now, for GET /handlers. */
+  handlers: () => KnownHandlers;
   status: () => StatusView;
   /** Marks the database unreachable when a request fails for that reason. */
   databaseFailed: (error: string) => void;
@@ -68,6 +71,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database }));
   app.route('/ready', readyRoutes({ server, database: deps.database }));
   app.route('/info', infoRoutes({ catalog, version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }));
+  app.route('/handlers', handlersRoutes(deps.handlers));
   app.route(
     '/tools',
     toolsRoutes({

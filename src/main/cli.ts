@@ -7,6 +7,7 @@ import { loadConfig } from '../shared/config.ts';
 import { isAppError } from '../shared/errors.ts';
 import { formatTable } from '../shared/format-table.ts';
 import { createLogger } from '../shared/logger.ts';
+import { IMPORT_USAGE, runImportOpenApi } from './commands/import-openapi.ts';
 import { runStdio } from './commands/mcp.ts';
 import { runSql } from './commands/sql.ts';
 import { startToolport } from './toolport.ts';
@@ -18,6 +19,8 @@ const USAGE = `Usage: toolport <command>
   seed                                     insert the built-in servers, tools and sample data (idempotent)
   sql "<query>"                            run SQL against the configured database and print a table
   mcp --server <id>   (or: mcp <id>)       serve one server's tools over MCP stdio (for clients that spawn a process)
+  import-openapi <file-or-url> --server <id> [--base-url …] [--include <glob>] [--exclude <glob>] [--secret <scheme>=<NAME>] [--prune] [--dry-run] [--json]
+                                           one http tool per operation of an OpenAPI 3.0/3.1 or Swagger 2.0 document
 
 Configuration comes from the environment: see .env.example and the README.`;
 
@@ -69,6 +72,11 @@ async function withDatabase<T>(work: (database: Awaited<ReturnType<typeof openDa
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Its own options (repeatable globs and secrets), parsed by the command.
+  if (argv[0] === 'import-openapi') {
+    if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${IMPORT_USAGE}\n`);
+    return runImportOpenApi(loadConfig(process.env), argv.slice(1), handlers);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -3,8 +3,10 @@ import { DatabaseHealth } from '../db/health.ts';
 import { migrate } from '../db/migrate.ts';
 import { RegistryStore } from '../db/registry-store.ts';
 import type { Handler } from '../handlers/define.ts';
+import { createHttpKind } from '../handlers/kinds/http/index.ts';
 import { ProcessStatus } from '../observability/process-status.ts';
 import { createProviders, type Providers } from '../providers/index.ts';
+import { createOutboundHttp, type OutboundHttp } from '../providers/outbound/index.ts';
 import { createToolCaller, type ToolCaller } from '../registry/call.ts';
 import { ChangeFeed } from '../registry/change-feed.ts';
 import { Registry } from '../registry/registry.ts';
@@ -54,17 +56,51 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const store = new RegistryStore(database.db);
     const registry = new Registry(store, handlers, logger, config.limits);
     const status = new ProcessStatus(new DatabaseHealth(logger));
-    const writes = new ToolWrites({ store, registry, handlers, health: status.database, limits: config.limits });
+    // The registry's current handlers, not the map of the start: handler modules may change them at run time.
+    const writes = new ToolWrites({
+      store,
+      registry,
+      get handlers() {
+        return registry.handlers;
+      },
+      health: status.database,
+      limits: config.limits,
+    });
     const seeded = await seedIfEmpty({ database, store, writes, handlers });
     if (seeded) logger.info('seeded the empty registry', { ...seeded });
     const providers = createProviders(config.providers, database.db, options.fetch ?? fetch, { timeoutMs: Math.max(1000, config.callTimeoutMs - 500) });
     const pool = new WorkerPool({ size: cpuWorkerCount(config.cpuWorkers), logger, handlers: handlers.values() });
     const caller = createToolCaller({ registry, providers, logger, callTimeoutMs: config.callTimeoutMs, pool });
-    return { database, store, registry, writes, caller, providers, status, handlers, pool };
+    return {
+      database,
+      store,
+      registry,
+      writes,
+      caller,
+      providers,
+      status,
+      get handlers() {
+        return registry.handlers;
+      },
+      pool,
+    };
   } catch (error) {
     if (!options.database) await database.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The built-in handlers plus the generic kinds built from configuration: the
+ * `http` kind, with its SSRF-safe outbound client (TOOLPORT_HTTP_ALLOW) and
+ * the secret reader. Close `outbound` on stop. A map that already has an
+ * `http` handler keeps it.
+ */
+export function withHandlerKinds(config: Config, builtIns: ReadonlyMap<string, Handler>): { handlers: ReadonlyMap<string, Handler>; outbound: OutboundHttp } {
+  const outbound = createOutboundHttp({ allow: config.httpAllow });
+  if (builtIns.has('http')) return { handlers: builtIns, outbound };
+  const http = createHttpKind({ outbound, secret: config.secret, callTimeoutMs: config.callTimeoutMs });
+  return { handlers: new Map([...builtIns, [http.name, http]]), outbound };
 }
 
 /** The change feed of a runtime; `init()` it before the first snapshot loads, `start()` it after. */

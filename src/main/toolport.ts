@@ -8,7 +8,8 @@ import { type SqlPort, startSqlPort } from '../hosting/sql-port.ts';
 import type { ChangeFeed } from '../registry/change-feed.ts';
 import type { Config } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
-import { createChangeFeed, createRuntime, type Runtime } from './runtime.ts';
+import { followHandlerModules, HandlerModules } from './handler-modules.ts';
+import { createChangeFeed, createRuntime, type Runtime, withHandlerKinds } from './runtime.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION } from './version.ts';
@@ -43,11 +44,24 @@ export interface StartOptions {
  */
 export async function startToolport(config: Config, options: StartOptions = {}): Promise<Toolport> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const handlers = options.handlers ?? builtInHandlers;
-  const runtime = await createRuntime(config, { handlers, logger, database: options.database, fetch: options.fetch });
+  // Handler modules (TOOLPORT_HANDLERS_DIR) load before the registry, so the first snapshots already bind their tools.
+  const kinds = withHandlerKinds(config, options.handlers ?? builtInHandlers);
+  const modules = await HandlerModules.open({ dir: config.handlersDir, builtIns: kinds.handlers, logger });
+  const runtime = await createRuntime(config, { handlers: modules.handlers, logger, database: options.database, fetch: options.fetch });
   const { database, store, registry, status } = runtime;
+  followHandlerModules(modules, registry);
   const ownsDatabase = !options.database;
-  const listenerDeps = { config, database, registry, caller: runtime.caller, writes: runtime.writes, status, logger, version: VERSION };
+  const listenerDeps = {
+    config,
+    database,
+    registry,
+    caller: runtime.caller,
+    writes: runtime.writes,
+    status,
+    logger,
+    version: VERSION,
+    handlers: () => modules.known(),
+  };
   const servers = new ServerManager({ config, store, registry, status, logger, createApp: (serverId) => createListenerApp(listenerDeps, serverId) });
   const feed = createChangeFeed(config, runtime, logger, (ids) => servers.reconcile(ids));
   let sql: SqlPort | undefined;
@@ -72,10 +86,12 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       database.lock?.advertise(options.runningDir);
     }
   } catch (error) {
+    modules.close();
     await feed.stop().catch(() => {});
     await servers.stopAll(0).catch(() => {});
     await sql?.stop().catch(() => {});
     await runtime.pool.close().catch(() => {});
+    await kinds.outbound.close().catch(() => {});
     if (ownsDatabase) await database.close().catch(() => {});
     throw error;
   }
@@ -89,10 +105,12 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     sqlPort: sql?.port,
     stop() {
       stopping ??= (async () => {
+        modules.close();
         await feed.stop();
         await servers.stopAll(config.shutdownTimeoutMs);
         await sql?.stop();
         await runtime.pool.close();
+        await kinds.outbound.close();
         if (ownsDatabase) await database.close();
       })();
       return stopping;

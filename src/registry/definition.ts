@@ -124,12 +124,19 @@ export function assertUsableOutputSchema(schema: Record<string, unknown>, limits
   assertUsableInputSchema(schema, '/outputSchema', limits);
 }
 
-/** A handler that declares a config schema gets its `config` checked on every write (400 naming the field path). */
-export function assertValidConfig(handler: Handler | undefined, config: Record<string, unknown>): void {
+/**
+ * A handler that declares a config schema gets its `config` checked on every
+ * write (400 naming the field path): the schema, then the handler's own rules
+ * relating it to the input schema (checkTool). An unavailableReason (an unset
+ * secret) is not a refusal: the tool is stored and listed unavailable.
+ */
+export function assertValidConfig(handler: Handler | undefined, config: Record<string, unknown>, inputSchema: Record<string, unknown> = {}): void {
   if (!handler?.config) return;
   const parsed = v.safeParse(handler.config, config, { abortPipeEarly: true });
-  if (parsed.success) return;
-  const details = issuesToDetails(parsed.issues, '/config');
+  const details = parsed.success
+    ? (handler.checkTool?.({ inputSchema, config: parsed.output }) ?? []).map((issue) => ({ ...issue, path: `/config${issue.path}` }))
+    : issuesToDetails(parsed.issues, '/config');
+  if (!details.length) return;
   throw new AppError('bad_request', `Invalid config for handler "${handler.name}": ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });
 }
 
@@ -168,7 +175,7 @@ export function draftFromBody(body: CreateToolBody, handlers: ReadonlyMap<string
   assertUsableInputSchema(inputSchema, body.parameters ? '/parameters' : '/inputSchema', limits);
   const outputSchema = body.outputSchema === undefined ? (handler?.outputSchema ?? null) : body.outputSchema;
   if (outputSchema) assertUsableOutputSchema(outputSchema, limits);
-  assertValidConfig(handler, body.config ?? {});
+  assertValidConfig(handler, body.config ?? {}, inputSchema);
   return {
     name: body.name,
     // A handler's title names the handler's own tool; a tool bound to it under another name keeps no borrowed title.
@@ -206,7 +213,9 @@ export function patchDraft(
     assertUsableInputSchema(next.inputSchema, patch.parameters ? '/parameters' : '/inputSchema', limits);
   }
   if (next.outputSchema && patch.outputSchema) assertUsableOutputSchema(next.outputSchema, limits);
-  if (patch.handler !== undefined || patch.config !== undefined) assertValidConfig(handlers.get(next.handler), next.handlerConfig);
+  if (patch.handler !== undefined || patch.config !== undefined || patch.parameters || patch.inputSchema) {
+    assertValidConfig(handlers.get(next.handler), next.handlerConfig, next.inputSchema);
+  }
   return next;
 }
 

@@ -35,13 +35,45 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
 
   constructor(
     private readonly store: RegistryStore,
-    private readonly handlers: ReadonlyMap<string, Handler>,
+    handlers: ReadonlyMap<string, Handler>,
     private readonly logger: Logger,
     /** Bounds on stored schemas (TOOLPORT_MAX_SCHEMA_BYTES, TOOLPORT_MAX_SCHEMA_PROPERTIES, TOOLPORT_MAX_JSON_DEPTH). */
     private readonly limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS,
   ) {
     super();
     this.setMaxListeners(0);
+    this.handlerMap = handlers;
+  }
+
+  private handlerMap: ReadonlyMap<string, Handler>;
+  private missingReason: (handler: string) => string | undefined = () => undefined;
+
+  /** The handlers tools are bound to now (replaceHandlers swaps them). */
+  get handlers(): ReadonlyMap<string, Handler> {
+    return this.handlerMap;
+  }
+
+  /**
+   * Swap the handler map at run time (handler modules loaded, changed or
+   * removed) and re-resolve every tool of every served server against it:
+   * an entry whose handler changed is replaced, published like any change
+   * (so MCP sessions get list_changed). `missingReason` says why a handler
+   * is missing, when something knows (a module that failed to load).
+   */
+  replaceHandlers(handlers: ReadonlyMap<string, Handler>, missingReason?: (handler: string) => string | undefined): void {
+    this.handlerMap = handlers;
+    this.missingReason = missingReason ?? (() => undefined);
+    for (const current of this.snapshots.values()) {
+      const changes = new Map<string, ToolEntry>();
+      for (const entry of current.tools.values()) {
+        if (entry.handler !== undefined && handlers.get(entry.row.handler) === entry.handler) continue;
+        const next = this.entryFor(entry.row, entry);
+        if (next.handler === entry.handler && next.available === entry.available && next.reason === entry.reason) continue;
+        changes.set(entry.name, next);
+        if (entry.available && !next.available) this.logger.warn('tool unavailable', { server: current.server.id, tool: entry.row.name, reason: next.reason });
+      }
+      if (changes.size) this.patch(current, changes);
+    }
   }
 
   snapshot(serverId: string): ServerSnapshot | undefined {
@@ -171,7 +203,9 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
   }
 
   private entryFor(row: ToolRow, previous: ToolEntry | undefined): ToolEntry {
-    const entry = buildEntry(row, this.handlers, previous);
+    let entry = buildEntry(row, this.handlerMap, previous);
+    const missing = !entry.handler && row.enabled ? this.missingReason(row.handler) : undefined;
+    if (missing) entry = new UnavailableTool(row.name, row, missing, undefined);
     if (!entry.available && entry.reason !== 'disabled' && !sameVersion(previous, row)) {
       this.logger.warn('tool unavailable', { server: row.serverId, tool: row.name, reason: entry.reason });
     }

@@ -79,13 +79,24 @@ export interface ServerSnapshot extends CatalogView {
   readonly server: ServerRow;
 }
 
-/** The reason a row's `handler_config` makes it unusable, or undefined (with the parsed config) when it parses. */
-export function parseHandlerConfig(handler: Handler, config: unknown): { config: unknown } | { reason: string } {
+/**
+ * The reason a row's `handler_config` makes it unusable, or the parsed config
+ * when it is usable: it parses, passes the handler's checkTool against the
+ * row's input schema, and the handler has no unavailableReason for it (an
+ * unset secret).
+ */
+export function parseHandlerConfig(handler: Handler, config: unknown, inputSchema: Record<string, unknown> = {}): { config: unknown } | { reason: string } {
   if (!handler.config) return { config: config ?? {} };
   const parsed = v.safeParse(handler.config, config ?? {}, { abortPipeEarly: true });
-  if (parsed.success) return { config: parsed.output };
-  const details = issuesToDetails(parsed.issues, '/handler_config');
-  return { reason: `handler_config: ${details.map((detail) => `${detail.path} ${detail.message}`).join('; ')}` };
+  if (!parsed.success) {
+    const details = issuesToDetails(parsed.issues, '/handler_config');
+    return { reason: `handler_config: ${details.map((detail) => `${detail.path} ${detail.message}`).join('; ')}` };
+  }
+  const issues = handler.checkTool?.({ inputSchema, config: parsed.output }) ?? [];
+  if (issues.length) return { reason: `handler_config: ${issues.map((issue) => `/handler_config${issue.path} ${issue.message}`).join('; ')}` };
+  const unavailable = handler.unavailableReason?.(parsed.output);
+  if (unavailable) return { reason: `handler_config: ${unavailable}` };
+  return { config: parsed.output };
 }
 
 export function sameVersion(entry: ToolEntry | undefined, row: ToolRow): boolean {
@@ -113,7 +124,7 @@ export function buildEntry(fresh: ToolRow, handlers: ReadonlyMap<string, Handler
   if (same && !previous!.available && /^(input|output)_schema/.test(previous!.reason)) {
     return new UnavailableTool(row.name, row, previous!.reason, handler, true);
   }
-  const config = parseHandlerConfig(handler, row.handlerConfig);
+  const config = parseHandlerConfig(handler, row.handlerConfig, row.inputSchema as Record<string, unknown>);
   if ('reason' in config) return new UnavailableTool(row.name, row, config.reason, handler, true);
   return new AvailableTool(row.name, row, handler, config.config);
 }

@@ -5,7 +5,7 @@ import type { Handler } from '../handlers/define.ts';
 import { safeDatabaseReason } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import { sameJson } from '../shared/json-equal.ts';
-import { type CreateToolBody, draftFromBody, type PatchToolBody, patchDraft } from './definition.ts';
+import { type CreateToolBody, draftFromBody, type PatchToolBody, patchDraft, type ToolDraft } from './definition.ts';
 import type { Registry } from './registry.ts';
 import type { SchemaLimits } from './schema-limits.ts';
 import type { ToolEntry } from './snapshot.ts';
@@ -56,6 +56,8 @@ function stale(name: string, current: number, expected: number): AppError {
 interface Batch {
   store: RegistryStore;
   written: ToolRow[];
+  /** Rows deleted in the batch: removed from the registry after the commit. */
+  deleted: ToolRow[];
 }
 
 export class ToolWrites {
@@ -71,9 +73,16 @@ export class ToolWrites {
    */
   async batch<T>(actor: string, work: (writes: ToolWrites, store: RegistryStore) => Promise<T>): Promise<T> {
     const written: ToolRow[] = [];
-    const result = await this.run(actor, (store) => work(new ToolWrites(this.deps, { store, written }), store));
+    const deleted: ToolRow[] = [];
+    const result = await this.run(actor, (store) => work(new ToolWrites(this.deps, { store, written, deleted }), store));
     for (const row of written) this.deps.registry.applyTool(row);
+    for (const row of deleted) this.deps.registry.removeTool(row);
     return result;
+  }
+
+  /** A body checked as create/replace check it (schema, handler, config), without writing: the row it would store. */
+  check(body: CreateToolBody): ToolDraft {
+    return draftFromBody(body, this.deps.handlers, this.deps.limits);
   }
 
   async create(target: WriteTarget & { body: CreateToolBody }): Promise<WrittenTool> {
@@ -119,7 +128,8 @@ export class ToolWrites {
 
   async delete(target: WriteTarget & { name: string; ifMatch?: number | undefined }): Promise<ToolRow> {
     const row = await this.run(target.actor, (store) => store.deleteTool(target.serverId, target.name, target.ifMatch));
-    if (!this.openBatch) this.deps.registry.removeTool(row);
+    if (this.openBatch) this.openBatch.deleted.push(row);
+    else this.deps.registry.removeTool(row);
     return row;
   }
 

@@ -10,6 +10,7 @@ import { type BodyLimits, disconnectSignal, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
 import { parseListQuery, toolListPage } from './tool-list.ts';
 import { etagOf, toolView } from './tool-view.ts';
+import { toolsImportRoutes } from './tools-import.ts';
 
 const CallBody = v.strictObject({
   name: v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty')),
@@ -49,6 +50,7 @@ function expectedVersion(c: Context): number | undefined {
 export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes, maxJsonDepth, pageSize }: ToolsRoutesDeps) {
   const app = new Hono<RestEnv>();
   const limits: BodyLimits = { maxBytes: maxBodyBytes, maxDepth: maxJsonDepth };
+  app.route('/import', toolsImportRoutes({ catalog, writes, auth, limits }));
 
   function serverIdOf(): string {
     if (!catalog.writableServerId) throw new AppError('forbidden', `The tools of ${catalog.label} cannot be written here`);

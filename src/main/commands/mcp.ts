@@ -5,7 +5,8 @@ import { serveCatalogOverStdio } from '../../mcp/stdio.ts';
 import { serverCatalog } from '../../registry/catalog.ts';
 import type { Config } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { createChangeFeed, createRuntime } from '../runtime.ts';
+import { followHandlerModules, HandlerModules } from '../handler-modules.ts';
+import { createChangeFeed, createRuntime, withHandlerKinds } from '../runtime.ts';
 import { VERSION } from '../version.ts';
 
 /**
@@ -41,8 +42,11 @@ async function openWithLockWait(config: Config): Promise<Database> {
 
 export async function runStdio(config: Config, serverId: string): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const runtime = await createRuntime(config, { handlers, logger, open: () => openWithLockWait(config) });
+  const kinds = withHandlerKinds(config, handlers);
+  const modules = await HandlerModules.open({ dir: config.handlersDir, builtIns: kinds.handlers, logger });
+  const runtime = await createRuntime(config, { handlers: modules.handlers, logger, open: () => openWithLockWait(config) });
   const { database, registry, store } = runtime;
+  followHandlerModules(modules, registry);
   // Live like the listeners: SQL edits and other processes' writes reach this client too.
   const feed = createChangeFeed(config, runtime, logger, async (ids) => {
     if (ids === 'all' || ids.includes(serverId)) await registry.loadServer(serverId);
@@ -52,9 +56,11 @@ export async function runStdio(config: Config, serverId: string): Promise<void> 
   const stop = (why: string) =>
     (stopping ??= (async () => {
       logger.info('mcp stdio stopping', { server: serverId, why });
+      modules.close();
       await feed.stop().catch(() => {});
       await connection?.close().catch(() => {});
       await runtime.pool.close().catch(() => {});
+      await kinds.outbound.close().catch(() => {});
       await database.close().catch(() => {});
     })());
 

@@ -1,0 +1,152 @@
+import jmespath from 'jmespath';
+import type { OutboundResponse } from '../../../providers/outbound/index.ts';
+import { AppError } from '../../../shared/errors.ts';
+import type { SecretScope } from '../../../shared/secrets.ts';
+import type { HandlerResult } from '../../define.ts';
+import { toolResult } from '../../result.ts';
+import type { HttpConfig } from './config.ts';
+
+/**
+ * The upstream's answer → the tool's result. 2xx: JSON (application/json,
+ * *+json) becomes a JSON object result (an array or scalar is wrapped as
+ * { "result": … }), after `select` if set; text/* (and XML) one text block;
+ * image/* an image block; anything else an embedded resource blob. 4xx: an
+ * isError result carrying the status and the body (4 KB at most) so a model
+ * can correct its call. 5xx and anything else: handler_failed. Every text
+ * that goes back has the call's resolved secrets redacted.
+ */
+
+/** Most of an upstream 4xx body a model is shown. */
+export const ERROR_BODY_CHARS = 4096;
+/** Most of an upstream 5xx body put in an error message. */
+const FAILURE_BODY_CHARS = 512;
+
+export interface ResponseContext {
+  config: HttpConfig;
+  secrets: SecretScope;
+  toolName: string;
+  /** Requests made for this call (retries included). */
+  attempts: number;
+}
+
+/** The media type of a content-type header, lower-cased, without parameters. */
+function mediaType(contentType: string | null): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function decodeText(body: Uint8Array, contentType: string | null): string {
+  const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  try {
+    return new TextDecoder(charset ?? 'utf-8').decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}
+
+const isJson = (type: string) => type === 'application/json' || type.endsWith('+json');
+const isText = (type: string) => type.startsWith('text/') || type === 'application/xml' || type.endsWith('+xml');
+
+function cut(text: string, chars: number): string {
+  return text.length > chars ? `${text.slice(0, chars)}… (${text.length - chars} more characters cut)` : text;
+}
+
+/** "GET https://api.example.com/v1/orders/42" without the query (it may carry keys; redacted anyway). */
+export function describeTarget(method: string, url: string, secrets: SecretScope): string {
+  try {
+    const parsed = new URL(url);
+    return secrets.redact(`${method} ${parsed.origin}${parsed.pathname}`);
+  } catch {
+    return secrets.redact(`${method} ${url}`);
+  }
+}
+
+function statusText(status: number): string {
+  const known: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    409: 'Conflict',
+    410: 'Gone',
+    412: 'Precondition Failed',
+    415: 'Unsupported Media Type',
+    422: 'Unprocessable Content',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+  };
+  return known[status] ? `${status} ${known[status]}` : String(status);
+}
+
+/** The body as text for a message: decoded and redacted when textual, else a note of its size and type. */
+function bodyForMessage(response: OutboundResponse, secrets: SecretScope, chars: number): string {
+  const contentType = response.headers.get('content-type');
+  const type = mediaType(contentType);
+  if (response.body.byteLength === 0) return '(empty body)';
+  if (type === '' || isJson(type) || isText(type) || type === 'application/problem+json') {
+    return cut(secrets.redact(decodeText(response.body, contentType)), chars);
+  }
+  return `(${response.body.byteLength} bytes of ${type})`;
+}
+
+function jsonResult(response: OutboundResponse, context: ResponseContext, target: string): HandlerResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(decodeText(response.body, response.headers.get('content-type')));
+  } catch (error) {
+    throw new AppError('handler_failed', `Tool "${context.toolName}": ${target} answered ${response.status} with invalid JSON: ${(error as Error).message}`);
+  }
+  value = context.secrets.redactJson(value);
+  if (context.config.select !== undefined) {
+    try {
+      value = jmespath.search(value, context.config.select);
+    } catch (error) {
+      throw new AppError(
+        'handler_failed',
+        `Tool "${context.toolName}": select ${JSON.stringify(context.config.select)} failed on the response: ${(error as Error).message}`,
+      );
+    }
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  return { result: value ?? null };
+}
+
+function successResult(response: OutboundResponse, context: ResponseContext, target: string): HandlerResult {
+  const contentType = response.headers.get('content-type');
+  const type = mediaType(contentType);
+  if (context.config.method === 'HEAD' || response.body.byteLength === 0) {
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      if (name !== 'set-cookie') headers[name] = context.secrets.redact(value);
+    });
+    return { status: response.status, headers };
+  }
+  if (isJson(type)) return jsonResult(response, context, target);
+  if (isText(type)) return toolResult({ content: [{ type: 'text', text: context.secrets.redact(decodeText(response.body, contentType)) }] });
+  const data = Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength).toString('base64');
+  if (type.startsWith('image/')) return toolResult({ content: [{ type: 'image', data, mimeType: type }] });
+  return toolResult({
+    content: [{ type: 'resource', resource: { uri: context.secrets.redact(response.url), mimeType: type || 'application/octet-stream', blob: data } }],
+  });
+}
+
+/** The result of the final answer (after retries); throws AppError for what is not a result. */
+export function mapResponse(response: OutboundResponse, context: ResponseContext): HandlerResult {
+  const target = describeTarget(context.config.method, response.url, context.secrets);
+  const status = response.status;
+  if (status >= 200 && status < 300) return successResult(response, context, target);
+  const tries = context.attempts > 1 ? ` (after ${context.attempts} attempts)` : '';
+  if (status >= 400 && status < 500) {
+    const retryAfter = response.headers.get('retry-after');
+    const hint = status === 429 && retryAfter ? ` (Retry-After: ${retryAfter})` : '';
+    const text = `Upstream ${target} answered ${statusText(status)}${hint}${tries}: ${bodyForMessage(response, context.secrets, ERROR_BODY_CHARS)}`;
+    return toolResult({ content: [{ type: 'text', text }], isError: true });
+  }
+  const body = bodyForMessage(response, context.secrets, FAILURE_BODY_CHARS);
+  throw new AppError('handler_failed', `Tool "${context.toolName}": upstream ${target} answered ${statusText(status)}${tries}: ${body}`, {
+    extra: { upstreamStatus: status },
+  });
+}
