@@ -7,9 +7,6 @@ import { loadConfig } from '../shared/config.ts';
 import { isAppError } from '../shared/errors.ts';
 import { formatTable } from '../shared/format-table.ts';
 import { createLogger } from '../shared/logger.ts';
-import { IMPORT_USAGE, runImportOpenApi } from './commands/import-openapi.ts';
-import { runStdio } from './commands/mcp.ts';
-import { runSql } from './commands/sql.ts';
 import { startToolport } from './toolport.ts';
 
 const USAGE = `Usage: toolport <command>
@@ -74,6 +71,8 @@ async function withDatabase<T>(work: (database: Awaited<ReturnType<typeof openDa
 async function main(argv: string[]): Promise<void> {
   // Its own options (repeatable globs and secrets), parsed by the command.
   if (argv[0] === 'import-openapi') {
+    // Commands are loaded when run: the OpenAPI parser alone is ~100 ms of every start.
+    const { IMPORT_USAGE, runImportOpenApi } = await import('./commands/import-openapi.ts');
     if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${IMPORT_USAGE}\n`);
     return runImportOpenApi(loadConfig(process.env), argv.slice(1), handlers);
   }
@@ -105,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
       const query = rest.join(' ').trim();
       if (!query) throw new Error('usage: npm run sql -- "<query>"');
       const config = loadConfig(process.env);
+      const { runSql } = await import('./commands/sql.ts');
       const result = await runSql(config, query);
       process.stdout.write(formatTable(result.fields, result.rows) + '\n');
       return;
@@ -112,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
     case 'mcp': {
       const serverId = values.server ?? rest[0];
       if (!serverId) throw new Error('usage: toolport mcp --server <id>   (e.g. --server finance)');
+      const { runStdio } = await import('./commands/mcp.ts');
       return runStdio(loadConfig(process.env), serverId);
     }
     default:

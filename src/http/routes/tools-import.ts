@@ -2,7 +2,6 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import * as v from 'valibot';
 import type { ToolCatalog } from '../../registry/catalog.ts';
 import { requireObject } from '../../registry/definition.ts';
-import { importOpenApi } from '../../registry/openapi/import.ts';
 import type { ToolWrites } from '../../registry/tool-writes.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parseOrThrow } from '../../shared/validation.ts';
@@ -62,6 +61,8 @@ export function toolsImportRoutes({ catalog, writes, auth, limits }: ToolsImport
         details: [{ path: '/document', message: 'is required' }],
       });
     }
+    // Loaded on the first import: the OpenAPI parser is ~100 ms of every start otherwise.
+    const { importOpenApi } = await import('../../registry/openapi/import.ts');
     const report = await importOpenApi(writes, {
       source: { document: body.document },
       serverId,

@@ -137,7 +137,7 @@ async function checkedAddresses(url: URL, allow: AllowList, resolve: ResolveHost
 async function dispatch(hop: Hop, addresses: ResolvedAddress[], pools: PinnedPools, signal: AbortSignal) {
   let lastError: unknown;
   for (const { address, family } of addresses) {
-    const pool = pools.get(hop.url.origin, address, family);
+    const pool = await pools.get(hop.url.origin, address, family);
     try {
       const response = await pool.request({
         method: hop.method as Dispatcher.HttpMethod,

@@ -7,7 +7,10 @@
  * closed beyond a fixed number.
  */
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+
+/** undici, loaded on the first outbound request: ~135 ms of start-up a process without http tools should not pay. */
+let undici: Promise<typeof import('undici')> | undefined;
 
 const MAX_POOLS = 64;
 
@@ -26,7 +29,9 @@ export class PinnedPools {
   private closed = false;
 
   /** The pool for `origin` whose connections go to `address`. */
-  get(origin: string, address: string, family: 4 | 6): Pool {
+  async get(origin: string, address: string, family: 4 | 6): Promise<Pool> {
+    if (this.closed) throw new Error('the outbound HTTP client is closed');
+    const { Pool } = await (undici ??= import('undici'));
     if (this.closed) throw new Error('the outbound HTTP client is closed');
     const key = `${origin} ${address}`;
     let pool = this.pools.get(key);
