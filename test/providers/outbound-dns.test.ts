@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundHttp, OutboundError, type OutboundRequest } from '../../src/providers/outbound/index.ts';
-import { startDnsServer, startHttpServer, type TestDnsServer, type TestHttpServer } from './outbound-servers.ts';
+import { createOutboundHttp, type OutboundRequest } from '../../src/providers/outbound/index.ts';
+import { outboundFailure, startDnsServer, startHttpServer, type TestDnsServer, type TestHttpServer } from './outbound-servers.ts';
 
 /**
  * Outbound HTTP to host names, resolved by a real DNS server (dns2 on
@@ -39,14 +39,7 @@ afterAll(async () => {
 
 const get = (url: string): OutboundRequest => ({ method: 'GET', url, headers: {}, timeoutMs: 3_000, maxResponseBytes: 1024 });
 
-async function failure(promise: Promise<unknown>): Promise<OutboundError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OutboundError);
-  return error as OutboundError;
-}
+const failure = outboundFailure;
 
 describe('a host name resolving to a refused address', () => {
   it('is refused without the allow-list; the server behind it gets no request', async () => {

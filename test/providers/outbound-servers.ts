@@ -8,6 +8,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dns2 from 'dns2';
+import { expect } from 'vitest';
+import { OutboundError } from '../../src/providers/outbound/index.ts';
 
 export interface SeenRequest {
   method: string;
@@ -96,4 +98,14 @@ export async function startDnsServer(zone: Zone): Promise<TestDnsServer> {
     queries: (name, type) => counts.get(`${name} ${type}`) ?? 0,
     close: () => server.close(),
   };
+}
+
+/** The OutboundError a request fails with (the test fails if it succeeds or fails otherwise). */
+export async function outboundFailure(promise: Promise<unknown>): Promise<OutboundError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(OutboundError);
+  return error as OutboundError;
 }

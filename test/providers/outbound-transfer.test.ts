@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundHttp, OutboundError, type OutboundHttp, type OutboundRequest } from '../../src/providers/outbound/index.ts';
-import { type SeenRequest, startHttpServer, type TestHttpServer } from './outbound-servers.ts';
+import { createOutboundHttp, type OutboundHttp, type OutboundRequest } from '../../src/providers/outbound/index.ts';
+import { outboundFailure, type SeenRequest, startHttpServer, type TestHttpServer } from './outbound-servers.ts';
 
 /**
  * What travels over an allowed outbound call, against real HTTP servers on
@@ -91,14 +91,7 @@ const call = (path: string, extra: Partial<OutboundRequest> = {}): OutboundReque
   ...extra,
 });
 
-async function failure(promise: Promise<unknown>): Promise<OutboundError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OutboundError);
-  return error as OutboundError;
-}
+const failure = outboundFailure;
 
 const echoed = (body: Uint8Array) => JSON.parse(Buffer.from(body).toString()) as { method: string; headers: Record<string, string>; body: string };
 

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AllowList, createOutboundHttp, OutboundError, type OutboundRequest, refusalReason } from '../../src/providers/outbound/index.ts';
-import { startHttpServer, type TestHttpServer } from './outbound-servers.ts';
+import { AllowList, createOutboundHttp, type OutboundRequest, refusalReason } from '../../src/providers/outbound/index.ts';
+import { outboundFailure, startHttpServer, type TestHttpServer } from './outbound-servers.ts';
 
 /**
  * The address policy of outbound HTTP through literal-IP URLs, against a real
@@ -28,14 +28,7 @@ const get = (url: string, extra: Partial<OutboundRequest> = {}): OutboundRequest
   ...extra,
 });
 
-async function failure(promise: Promise<unknown>): Promise<OutboundError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OutboundError);
-  return error as OutboundError;
-}
+const failure = outboundFailure;
 
 describe('loopback', () => {
   it('is refused without the allow-list, before any request reaches the server', async () => {

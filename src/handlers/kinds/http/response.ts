@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import jmespath from 'jmespath';
 import type { OutboundResponse } from '../../../providers/outbound/index.ts';
 import { AppError } from '../../../shared/errors.ts';
@@ -60,25 +61,10 @@ export function describeTarget(method: string, url: string, secrets: SecretScope
   }
 }
 
+/** `404 Not Found`: Node's own table of reason phrases. */
 function statusText(status: number): string {
-  const known: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    405: 'Method Not Allowed',
-    409: 'Conflict',
-    410: 'Gone',
-    412: 'Precondition Failed',
-    415: 'Unsupported Media Type',
-    422: 'Unprocessable Content',
-    429: 'Too Many Requests',
-    500: 'Internal Server Error',
-    502: 'Bad Gateway',
-    503: 'Service Unavailable',
-    504: 'Gateway Timeout',
-  };
-  return known[status] ? `${status} ${known[status]}` : String(status);
+  const phrase = STATUS_CODES[status];
+  return phrase ? `${status} ${phrase}` : String(status);
 }
 
 /** The body as text for a message: decoded and redacted when textual, else a note of its size and type. */
