@@ -24,6 +24,7 @@ import { loadSettings, type Settings } from './lib/settings.ts';
 import { Bench } from './phases/bench.ts';
 import { calls } from './phases/calls.ts';
 import { cold } from './phases/cold.ts';
+import { http } from './phases/http.ts';
 import { lists } from './phases/lists.ts';
 import { register } from './phases/register.ts';
 import { workers } from './phases/workers.ts';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     ['lists', () => lists(bench)],
     ['cold', () => cold(bench)],
     ['workers', () => workers(bench)],
+    ['http', () => http(bench)],
   ];
   for (const [name, phase] of phases) {
     if (!settings.phases.includes(name as never)) continue;

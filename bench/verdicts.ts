@@ -3,6 +3,7 @@
 import { COLD_TOTAL } from './common.ts';
 import type { TargetResult } from './lib/report.ts';
 import type { Bench } from './phases/bench.ts';
+import { HTTP_DIRECT, HTTP_TOOL, httpOverhead } from './phases/http.ts';
 import { CPU_CLIENTS, HEALTH_UNDER_CPU, POOL_INLINE, POOL_WORKER, poolOverhead } from './phases/workers.ts';
 
 /** Judge the figures against the targets, and complete the memory figures and the timing. */
@@ -75,6 +76,15 @@ export function finish(bench: Bench): void {
     measured: !pooled || !inline ? 'not measured' : (overhead ?? `errors: ${pooled.toolport.error ?? inline.toolport.error}`),
     met: !pooled || !inline ? null : overhead !== undefined && pooled.toolport.p50Ms! - inline.toolport.p50Ms! < 0.15,
   });
+  const viaTool = byCase(HTTP_TOOL, 1);
+  const direct = byCase(HTTP_DIRECT, 1);
+  const httpAdds = viaTool && direct ? httpOverhead(direct.toolport, viaTool.toolport) : undefined;
+  targets.push({
+    id: 'http_overhead_c1',
+    target: 'http tool overhead per call < 0.3 ms (c=1: REST /tools/call of an http tool − a direct GET of the same upstream, median latency)',
+    measured: !viaTool || !direct ? 'not measured' : (httpAdds ?? `errors: ${viaTool.toolport.error ?? direct.toolport.error}`),
+    met: !viaTool || !direct ? null : httpAdds !== undefined && viaTool.toolport.p50Ms! - direct.toolport.p50Ms! < 0.3,
+  });
   const health = byCase(HEALTH_UNDER_CPU, 1);
   targets.push({
     id: 'health_p99_under_cpu',
@@ -116,5 +126,6 @@ export function caseTargets(bench: Bench): Map<string, string> {
     [`mcp_list_10000@${maxC}`, 'mcp_list_10000_p99'],
     [`${POOL_WORKER}@1`, 'pool_overhead_c1'],
     [`${HEALTH_UNDER_CPU}@1`, 'health_p99_under_cpu'],
+    [`${HTTP_TOOL}@1`, 'http_overhead_c1'],
   ]);
 }

@@ -10,7 +10,8 @@ import type { Settings } from './settings.ts';
  * (highest req/s) of each side; every run is in the JSON.
  */
 
-export type TargetName = 'toolport' | 'floor' | 'sdk';
+/** `upstream`: a local API called directly (the `http` phase's reference side). */
+export type TargetName = 'toolport' | 'floor' | 'sdk' | 'upstream';
 
 export interface Side {
   target: TargetName;

@@ -45,6 +45,8 @@ export interface ToolportOptions {
   servers?: readonly ServerId[];
   /** Directory for `node --cpu-prof`. */
   cpuProfDir?: string;
+  /** Extra variables for the server (e.g. TOOLPORT_HTTP_ALLOW), set after the bench's own. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function startToolport(database: BenchDatabase, options: ToolportOp
   Object.assign(env, database.env, {
     TOOLPORT_SERVERS: servers.map((id, i) => `${id}:${ports[i]}`).join(','),
     TOOLPORT_SQL_PORT: String(sqlPort),
+    ...options.env,
   });
   const profArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
   const urls = Object.fromEntries(servers.map((id, i) => [id, `http://127.0.0.1:${ports[i]}`])) as Record<ServerId, string>;
