@@ -1,10 +1,11 @@
 /** The targets the figures are judged against, and the last figures derived from the whole run. */
 
 import { COLD_TOTAL } from './common.ts';
+import { overheadTarget } from './lib/overhead.ts';
 import type { TargetResult } from './lib/report.ts';
 import type { Bench } from './phases/bench.ts';
-import { HTTP_DIRECT, HTTP_TOOL, httpOverhead } from './phases/http.ts';
-import { CPU_CLIENTS, HEALTH_UNDER_CPU, POOL_INLINE, POOL_WORKER, poolOverhead } from './phases/workers.ts';
+import { HTTP_DIRECT, HTTP_LABEL, HTTP_TOOL } from './phases/http.ts';
+import { CPU_CLIENTS, HEALTH_UNDER_CPU, POOL_INLINE, POOL_LABEL, POOL_WORKER } from './phases/workers.ts';
 
 /** Judge the figures against the targets, and complete the memory figures and the timing. */
 export function finish(bench: Bench): void {
@@ -67,24 +68,24 @@ export function finish(bench: Bench): void {
     measured: !cold ? 'not measured' : cold.error ? `error: ${cold.error}` : `${cold.medianMs} ms`,
     met: !cold ? null : !cold.error && cold.medianMs! < 2000,
   });
-  const pooled = byCase(POOL_WORKER, 1);
-  const inline = byCase(POOL_INLINE, 1);
-  const overhead = pooled && inline ? poolOverhead(inline.toolport, pooled.toolport) : undefined;
-  targets.push({
-    id: 'pool_overhead_c1',
-    target: 'CPU pool overhead per call < 0.15 ms (c=1: the same handler in the pool − inline, median latency)',
-    measured: !pooled || !inline ? 'not measured' : (overhead ?? `errors: ${pooled.toolport.error ?? inline.toolport.error}`),
-    met: !pooled || !inline ? null : overhead !== undefined && pooled.toolport.p50Ms! - inline.toolport.p50Ms! < 0.15,
-  });
-  const viaTool = byCase(HTTP_TOOL, 1);
-  const direct = byCase(HTTP_DIRECT, 1);
-  const httpAdds = viaTool && direct ? httpOverhead(direct.toolport, viaTool.toolport) : undefined;
-  targets.push({
-    id: 'http_overhead_c1',
-    target: 'http tool overhead per call < 0.3 ms (c=1: REST /tools/call of an http tool − a direct GET of the same upstream, median latency)',
-    measured: !viaTool || !direct ? 'not measured' : (httpAdds ?? `errors: ${viaTool.toolport.error ?? direct.toolport.error}`),
-    met: !viaTool || !direct ? null : httpAdds !== undefined && viaTool.toolport.p50Ms! - direct.toolport.p50Ms! < 0.3,
-  });
+  targets.push(
+    overheadTarget(bench, {
+      id: 'pool_overhead_c1',
+      target: 'CPU pool overhead per call < 0.15 ms (c=1: the same handler in the pool − inline, median latency)',
+      label: POOL_LABEL,
+      referenceId: POOL_INLINE,
+      measuredId: POOL_WORKER,
+      limitMs: 0.15,
+    }),
+    overheadTarget(bench, {
+      id: 'http_overhead_c1',
+      target: 'http tool overhead per call < 0.3 ms (c=1: REST /tools/call of an http tool − a direct GET of the same upstream, median latency)',
+      label: HTTP_LABEL,
+      referenceId: HTTP_DIRECT,
+      measuredId: HTTP_TOOL,
+      limitMs: 0.3,
+    }),
+  );
   const health = byCase(HEALTH_UNDER_CPU, 1);
   targets.push({
     id: 'health_p99_under_cpu',

@@ -2,7 +2,7 @@
  * Phase `http`: what Toolport adds to a call of an `http` tool (a tool
  * without code: one HTTP request to an upstream API, described by its config).
  * The upstream is bench/servers/upstream.ts, a bare node:http API on the
- * server core; Toolport runs on a fresh database of the bench's kind with
+ * load generator's core (an upstream is another machine); Toolport runs on a fresh database of the bench's kind with
  * TOOLPORT_HTTP_ALLOW=127.0.0.1/32 (loopback is refused otherwise) and one
  * registered `http` tool whose url template points at the upstream.
  * Two sides, c=1, interleaved runs: GET /quote/AAPL on the upstream directly,
@@ -13,13 +13,12 @@
 import { cleanups, using } from '../cleanup.ts';
 import { log, ROOT } from '../common.ts';
 import { createPgliteDatabase, createPostgresDatabase } from '../lib/db.ts';
-import type { LoadRequest } from '../lib/load-types.ts';
-import { type Figure, measureSides, type Side } from '../lib/measure.ts';
+import { measureSides, type Side } from '../lib/measure.ts';
+import { expectedAnswer, overheadText, pushSoloRow } from '../lib/overhead.ts';
 import { LOAD_CPU, listeningPorts, spawnNode } from '../lib/processes.ts';
-import { capture, check, type Template } from '../lib/requests.ts';
+import type { Template } from '../lib/requests.ts';
 import { startToolport } from '../lib/targets.ts';
 import type { Bench } from './bench.ts';
-import { bestMeanMs } from './workers.ts';
 
 /** Ids of the rows this phase adds (bench/verdicts.ts judges them). */
 export const HTTP_DIRECT = 'http_direct';
@@ -28,12 +27,6 @@ export const HTTP_TOOL_NAME = 'bench_http_quote';
 const SYMBOL = 'AAPL';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
-
-async function expected(url: string, template: Template, what: string, ok: (json: any) => boolean): Promise<LoadRequest> {
-  const captured = await capture(url, template);
-  check(captured.status === 200 && ok(captured.json), what, captured);
-  return { ...template, expect: { status: 200, body: captured.body } };
-}
 
 /** POST /tools of the `http` tool: GET <upstream>/quote/{symbol}, the symbol from the arguments. */
 async function registerTool(toolportUrl: string, upstreamUrl: string): Promise<void> {
@@ -52,18 +45,8 @@ async function registerTool(toolportUrl: string, upstreamUrl: string): Promise<v
   if (response.status !== 201) throw new Error(`POST /tools ${HTTP_TOOL_NAME}: ${response.status} ${text.slice(0, 600)}`);
 }
 
-/**
- * What Toolport adds to a call of the `http` tool: the tool's figure − the
- * direct call's, by median (p50) latency — the target's measure — and by mean, beside it.
- */
-export function httpOverhead(direct: Figure, tool: Figure): string | undefined {
-  if (!direct.ok || !tool.ok) return undefined;
-  const directMean = bestMeanMs(direct.runs);
-  const toolMean = bestMeanMs(tool.runs);
-  const us = (ms: number) => `${Math.round(ms * 1000)} µs`;
-  const median = `http tool − direct: ${us(tool.p50Ms! - direct.p50Ms!)} per call by median latency (${tool.p50Ms!.toFixed(3)} − ${direct.p50Ms!.toFixed(3)} ms)`;
-  return directMean === null || toolMean === null ? median : `${median}, ${us(toolMean - directMean)} by mean`;
-}
+/** How the overhead reads in the log, the notes and the target. */
+export const HTTP_LABEL = 'http tool − direct';
 
 export async function http(bench: Bench): Promise<void> {
   log('\n== http (an http tool against a direct call of its upstream)');
@@ -85,37 +68,40 @@ export async function http(bench: Bench): Promise<void> {
         await registerTool(url, upstreamUrl);
 
         const quote = (json: any) => json?.symbol === SYMBOL && json?.price === 190.12;
-        const direct = await expected(upstreamUrl, { method: 'GET', path: `/quote/${SYMBOL}`, headers: {} }, `GET /quote/${SYMBOL} on the upstream`, quote);
+        const direct = await expectedAnswer(
+          upstreamUrl,
+          { method: 'GET', path: `/quote/${SYMBOL}`, headers: {} },
+          `GET /quote/${SYMBOL} on the upstream`,
+          quote,
+        );
         const call: Template = {
           method: 'POST',
           path: '/tools/call',
           headers: JSON_HEADERS,
           body: JSON.stringify({ name: HTTP_TOOL_NAME, arguments: { symbol: SYMBOL } }),
         };
-        const viaTool = await expected(url, call, `${HTTP_TOOL_NAME} (http tool)`, (json) => json?.isError !== true && quote(json?.structuredContent));
+        const viaTool = await expectedAnswer(url, call, `${HTTP_TOOL_NAME} (http tool)`, (json) => json?.isError !== true && quote(json?.structuredContent));
         const directSide: Side = { target: 'upstream', url: upstreamUrl, requests: [direct], requestsPerUnit: 1, bodyBytesPerUnit: direct.expect.body!.length };
         const toolSide: Side = { target: 'toolport', url, requests: [viaTool], requestsPerUnit: 1, bodyBytesPerUnit: viaTool.expect.body!.length };
 
         log(`  GET /quote/${SYMBOL}: directly on the upstream, then through the http tool (interleaved), c=1`);
         const [directFigure, toolFigure] = await measureSides(bench.generator, [directSide, toolSide], 1, bench.settings, log);
-        const overhead = httpOverhead(directFigure!, toolFigure!);
+        const overhead = overheadText(HTTP_LABEL, directFigure!, toolFigure!);
         log(`    ${overhead ?? 'no figure: errors'}`);
-        const row = (id: string, label: string, figure: Figure, notes: string[]) =>
-          bench.results.loads.push({
-            id,
-            label,
-            connections: figure.connections,
-            toolport: figure,
-            ratioFloor: null,
-            ratioSdk: null,
-            rssAfterMb: toolport.rss(),
-            baselineRssMb: {},
-            notes,
-          });
-        row(HTTP_DIRECT, `GET /quote/${SYMBOL} on the local upstream directly (no Toolport: the reference)`, directFigure!, []);
-        row(HTTP_TOOL, `REST /tools/call of an http tool (GET /quote/{symbol} on the same upstream)`, toolFigure!, [
-          `http tool: the same upstream request directly and through Toolport, runs interleaved${overhead ? `; ${overhead}` : ''}`,
-        ]);
+        const rssAfterMb = toolport.rss();
+        pushSoloRow(bench, {
+          id: HTTP_DIRECT,
+          label: `GET /quote/${SYMBOL} on the local upstream directly (no Toolport: the reference)`,
+          figure: directFigure!,
+          rssAfterMb,
+        });
+        pushSoloRow(bench, {
+          id: HTTP_TOOL,
+          label: 'REST /tools/call of an http tool (GET /quote/{symbol} on the same upstream)',
+          figure: toolFigure!,
+          rssAfterMb,
+          notes: [`http tool: the same upstream request directly and through Toolport, runs interleaved${overhead ? `; ${overhead}` : ''}`],
+        });
       });
     } finally {
       cleanups.splice(cleanups.indexOf(dropDb), 1);

@@ -11,9 +11,10 @@
 import { cleanups } from '../cleanup.ts';
 import { log, ROOT } from '../common.ts';
 import { createPgliteDatabase, createPostgresDatabase } from '../lib/db.ts';
-import type { LoadRequest, LoadResult } from '../lib/load-types.ts';
+import type { LoadRequest } from '../lib/load-types.ts';
 import { LoadGenerator } from '../lib/loadgen.ts';
-import { type Figure, figureOf, measureSides, type Side } from '../lib/measure.ts';
+import { figureOf, measureSides, type Side } from '../lib/measure.ts';
+import { expectedAnswer, overheadText, pushSoloRow } from '../lib/overhead.ts';
 import { listeningPorts, rssMb, SERVER_CPU, sleep, spawnNode } from '../lib/processes.ts';
 import { capture, check, type Template } from '../lib/requests.ts';
 import type { Bench } from './bench.ts';
@@ -23,6 +24,8 @@ export const POOL_INLINE = 'pool_inline';
 export const POOL_WORKER = 'pool_worker';
 export const HEALTH_UNDER_CPU = 'health_under_cpu';
 export const CPU_CLIENTS = 8;
+/** How the overhead reads in the log, the notes and the target. */
+export const POOL_LABEL = 'pool − inline';
 /** The pool server's threads (TOOLPORT_CPU_WORKERS, set for the phase) and tools (the built-in 7 + the inline twin). */
 const POOL_THREADS = 2;
 const SERVER_TOOLS = 8;
@@ -38,32 +41,6 @@ const callOf = (name: string, args: Record<string, unknown>): Template => ({
   headers: JSON_HEADERS,
   body: JSON.stringify({ name, arguments: args }),
 });
-
-async function expected(url: string, template: Template, what: string, ok: (json: any) => boolean): Promise<LoadRequest> {
-  const captured = await capture(url, template);
-  check(captured.status === 200 && ok(captured.json), what, captured);
-  return { ...template, expect: { status: 200, body: captured.body } };
-}
-
-/** Mean latency of the best run (highest req/s, the run the figure keeps), in ms. */
-export function bestMeanMs(runs: LoadResult[]): number | null {
-  const best = [...runs].sort((a, b) => b.rps - a.rps)[0];
-  return best && Number.isFinite(best.meanMs) ? best.meanMs : null;
-}
-
-/**
- * What the pool adds to a call: the pool's figure − the inline one, by median
- * (p50) latency — the target's measure: on a shared machine the mean follows
- * the tail, i.e. the neighbours — and by mean, shown beside it.
- */
-export function poolOverhead(inline: Figure, pooled: Figure): string | undefined {
-  if (!inline.ok || !pooled.ok) return undefined;
-  const inlineMean = bestMeanMs(inline.runs);
-  const pooledMean = bestMeanMs(pooled.runs);
-  const us = (ms: number) => `${Math.round(ms * 1000)} µs`;
-  const median = `pool − inline: ${us(pooled.p50Ms! - inline.p50Ms!)} per call by median latency (${pooled.p50Ms!.toFixed(3)} − ${inline.p50Ms!.toFixed(3)} ms)`;
-  return inlineMean === null || pooledMean === null ? median : `${median}, ${us(pooledMean - inlineMean)} by mean`;
-}
 
 export async function workers(bench: Bench): Promise<void> {
   log('\n== workers (CPU handlers in the thread pool)');
@@ -93,30 +70,28 @@ export async function workers(bench: Bench): Promise<void> {
 
     // 1. The pool's cost per call: same handler, same input, inline and in the pool.
     const sentence = (json: any) => json?.structuredContent?.words === 9 && json?.structuredContent?.sentences === 2;
-    const inline = await expected(url, callOf('text_analyzer_inline', { text: SENTENCE }), 'text_analyzer_inline', sentence);
-    const pooled = await expected(url, callOf('text_analyzer', { text: SENTENCE }), 'text_analyzer (pool)', sentence);
+    const inline = await expectedAnswer(url, callOf('text_analyzer_inline', { text: SENTENCE }), 'text_analyzer_inline', sentence);
+    const pooled = await expectedAnswer(url, callOf('text_analyzer', { text: SENTENCE }), 'text_analyzer (pool)', sentence);
     const inlineSide: Side = { target: 'toolport', url, requests: [inline], requestsPerUnit: 1, bodyBytesPerUnit: inline.expect.body!.length };
     const pooledSide: Side = { target: 'toolport', url, requests: [pooled], requestsPerUnit: 1, bodyBytesPerUnit: pooled.expect.body!.length };
     log('  text_analyzer on one sentence: inline, then in the pool (interleaved), c=1');
     const [inlineFigure, pooledFigure] = await measureSides(bench.generator, [inlineSide, pooledSide], 1, bench.settings, log);
-    const overhead = poolOverhead(inlineFigure!, pooledFigure!);
+    const overhead = overheadText(POOL_LABEL, inlineFigure!, pooledFigure!);
     log(`    ${overhead ?? 'no figure: errors'}`);
-    const row = (id: string, label: string, figure: NonNullable<typeof inlineFigure>, notes: string[]) =>
-      bench.results.loads.push({
-        id,
-        label,
-        connections: figure.connections,
-        toolport: figure,
-        ratioFloor: null,
-        ratioSdk: null,
-        rssAfterMb: rssMb(server.pid),
-        baselineRssMb: {},
-        notes,
-      });
-    row(POOL_INLINE, 'REST /tools/call, text_analyzer on one sentence, inline (text_analyzer_inline)', inlineFigure!, []);
-    row(POOL_WORKER, 'REST /tools/call, text_analyzer on one sentence, in the CPU pool', pooledFigure!, [
-      `CPU pool: the same handler and input inline and in a worker thread, runs interleaved${overhead ? `; ${overhead}` : ''}`,
-    ]);
+    const rssAfterMb = rssMb(server.pid);
+    pushSoloRow(bench, {
+      id: POOL_INLINE,
+      label: 'REST /tools/call, text_analyzer on one sentence, inline (text_analyzer_inline)',
+      figure: inlineFigure!,
+      rssAfterMb,
+    });
+    pushSoloRow(bench, {
+      id: POOL_WORKER,
+      label: 'REST /tools/call, text_analyzer on one sentence, in the CPU pool',
+      figure: pooledFigure!,
+      rssAfterMb,
+      notes: [`CPU pool: the same handler and input inline and in a worker thread, runs interleaved${overhead ? `; ${overhead}` : ''}`],
+    });
 
     await sampleRss(`idle, ${POOL_THREADS} threads started`);
 
