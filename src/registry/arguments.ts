@@ -1,6 +1,7 @@
 import { AjvJsonSchemaValidator, addFormats } from '@modelcontextprotocol/server/validators/ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
+import { LruMap } from '../shared/lru-map.ts';
 import { ajvRegExpEngine, endPatternBudget, MAX_PATTERN_LENGTH, PATTERN_WORK_PER_CALL, startPatternBudget } from './linear-regexp.ts';
 import { DEFAULT_SCHEMA_LIMITS, type MeasuredSchema, measureSchema, type SchemaLimits, schemaProblems } from './schema-limits.ts';
 import { assertSoundSchema, setKnownSchemas } from './schema-references.ts';
@@ -211,9 +212,11 @@ export function compileArgumentsValidator(
  * hot tools keep theirs on their registry entry, and the rest stay bounded here.
  */
 export class ValidatorCache {
-  private readonly bySchema = new Map<string, ArgumentsValidator>();
+  private readonly bySchema: LruMap<string, ArgumentsValidator>;
 
-  constructor(private readonly maxEntries = 1_000) {}
+  constructor(maxEntries = 1_000) {
+    this.bySchema = new LruMap(maxEntries);
+  }
 
   /**
    * The validator of a schema; throws a bad_request AppError when it crosses
@@ -227,14 +230,9 @@ export class ValidatorCache {
     const measured = measureSchema(copy, limits, field);
     const key = measured.text;
     const cached = this.bySchema.get(key);
-    if (cached) {
-      this.bySchema.delete(key);
-      this.bySchema.set(key, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const validator = compileMeasured(copy, measured, schema);
     this.bySchema.set(key, validator);
-    if (this.bySchema.size > this.maxEntries) this.bySchema.delete(this.bySchema.keys().next().value!);
     return validator;
   }
 

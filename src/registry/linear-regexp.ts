@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { LruMap } from '../shared/lru-map.ts';
 import { MAX_PATTERN_PROGRAM, PatternError, tooLarge, translate } from './pattern-translation.ts';
 
 /**
@@ -60,8 +61,7 @@ export interface LinearRegExp {
   readonly size: number;
 }
 
-const compiled = new Map<string, LinearRegExp>();
-const MAX_CACHED = 2_000;
+const compiled = new LruMap<string, LinearRegExp>(2_000);
 
 /**
  * A pattern compiled for RE2 (cached by pattern text). Throws PatternError
@@ -98,7 +98,6 @@ export function linearRegExp(pattern: string): LinearRegExp {
   };
   const regExp: LinearRegExp = { test, toString: () => `/${pattern}/u`, size };
   compiled.set(pattern, regExp);
-  if (compiled.size > MAX_CACHED) compiled.delete(compiled.keys().next().value!);
   return regExp;
 }
 

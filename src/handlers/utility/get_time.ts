@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { LruMap } from '../../shared/lru-map.ts';
 import { defineHandler, ToolInputError } from '../define.ts';
 
 /**
@@ -25,6 +26,8 @@ export type TimeResult = v.InferOutput<typeof Output>;
 interface ZoneFormatters {
   parts: Intl.DateTimeFormat;
   month: Intl.DateTimeFormat;
+  /** The zone as Intl names it (`utc` → `UTC`), read once. */
+  name: string;
 }
 
 /**
@@ -34,33 +37,26 @@ interface ZoneFormatters {
  * native memory that it never gave back. ~600 zones exist; the bound also
  * covers the spellings a caller may invent.
  */
-const formatters = new Map<string, ZoneFormatters>();
-const MAX_ZONES = 128;
+const formatters = new LruMap<string, ZoneFormatters>(128);
 
 function formattersFor(timeZone: string): ZoneFormatters {
   const known = formatters.get(timeZone);
-  if (known) {
-    formatters.delete(timeZone);
-    formatters.set(timeZone, known);
-    return known;
-  }
+  if (known) return known;
   let made: ZoneFormatters;
   try {
-    made = {
-      parts: new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        weekday: 'long',
-        timeZoneName: 'long',
-      }),
-      month: new Intl.DateTimeFormat('en-US', { timeZone, month: 'long' }),
-    };
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'long',
+      timeZoneName: 'long',
+    });
+    made = { parts, month: new Intl.DateTimeFormat('en-US', { timeZone, month: 'long' }), name: parts.resolvedOptions().timeZone };
   } catch (error) {
     if (error instanceof RangeError) {
       throw new ToolInputError(`unknown time zone "${timeZone}": use an IANA name such as "UTC", "Europe/London" or "Asia/Kolkata"`, '/timezone');
@@ -68,7 +64,6 @@ function formattersFor(timeZone: string): ZoneFormatters {
     throw error;
   }
   formatters.set(timeZone, made);
-  if (formatters.size > MAX_ZONES) formatters.delete(formatters.keys().next().value!);
   return made;
 }
 
@@ -81,7 +76,7 @@ function formatOffset(minutes: number): string {
 
 /** The wall-clock reading of `now` in `timeZone`; throws ToolInputError for an unknown zone. */
 export function timeIn(timeZone: string, now: Date): TimeResult {
-  const { parts: formatter, month: monthFormatter } = formattersFor(timeZone);
+  const { parts: formatter, month: monthFormatter, name } = formattersFor(timeZone);
   const parts: Record<string, string> = {};
   for (const part of formatter.formatToParts(now)) parts[part.type] = part.value;
   const [year, month, day] = [Number(parts.year), Number(parts.month), Number(parts.day)];
@@ -95,7 +90,7 @@ export function timeIn(timeZone: string, now: Date): TimeResult {
   const utcOffset = formatOffset(offsetMinutes);
   const monthName = monthFormatter.format(now);
   return {
-    timezone: formatter.resolvedOptions().timeZone,
+    timezone: name,
     timeZoneName: parts.timeZoneName ?? timeZone,
     iso: `${date}T${time}${utcOffset}`,
     utc: now.toISOString(),

@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /**
  * Retry policy of `http` tools: which answers are worth another try (a
  * connection error, 429, 502, 503, 504), which methods may be repeated
@@ -45,19 +47,12 @@ export function retryAfterMs(header: string | null | undefined, now: number = Da
   return Math.max(0, at - now);
 }
 
-/** Wait `ms`, or reject with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** Wait `ms`, or reject with the signal's reason (the deadline's AppError) as soon as it aborts. */
+export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    // node:timers/promises rejects with its own AbortError; the caller maps the signal's reason.
+    throw signal.aborted ? signal.reason : error;
+  }
 }
