@@ -27,6 +27,7 @@ import { cold } from './phases/cold.ts';
 import { http } from './phases/http.ts';
 import { lists } from './phases/lists.ts';
 import { register } from './phases/register.ts';
+import { sql } from './phases/sql.ts';
 import { workers } from './phases/workers.ts';
 import { PROFILE_CASES, profile } from './profile-case.ts';
 import { caseTargets, finish } from './verdicts.ts';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     ['cold', () => cold(bench)],
     ['workers', () => workers(bench)],
     ['http', () => http(bench)],
+    ['sql', () => sql(bench)],
   ];
   for (const [name, phase] of phases) {
     if (!settings.phases.includes(name as never)) continue;

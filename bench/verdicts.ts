@@ -5,6 +5,7 @@ import { overheadTarget } from './lib/overhead.ts';
 import type { TargetResult } from './lib/report.ts';
 import type { Bench } from './phases/bench.ts';
 import { HTTP_DIRECT, HTTP_LABEL, HTTP_TOOL } from './phases/http.ts';
+import { SQL_CONNECTIONS, SQL_TARGET_RATIO, SQL_TOOL } from './phases/sql.ts';
 import { CPU_CLIENTS, HEALTH_UNDER_CPU, POOL_INLINE, POOL_LABEL, POOL_WORKER } from './phases/workers.ts';
 
 /** Judge the figures against the targets, and complete the memory figures and the timing. */
@@ -86,6 +87,13 @@ export function finish(bench: Bench): void {
       limitMs: 0.3,
     }),
   );
+  const sqlCase = byCase(SQL_TOOL, SQL_CONNECTIONS);
+  targets.push({
+    id: 'sql_tool_c32',
+    target: `sql tool (primary-key lookup) ≥ ${SQL_TARGET_RATIO} × postgres.js directly (c=${SQL_CONNECTIONS}, throughput)`,
+    measured: !sqlCase ? 'not measured' : bench.sqlRatio === null ? `no ratio: ${sqlCase.toolport.error ?? 'errors'}` : `${bench.sqlRatio.toFixed(2)} × direct`,
+    met: !sqlCase ? null : bench.sqlRatio !== null && bench.sqlRatio >= SQL_TARGET_RATIO,
+  });
   const health = byCase(HEALTH_UNDER_CPU, 1);
   targets.push({
     id: 'health_p99_under_cpu',
@@ -128,5 +136,6 @@ export function caseTargets(bench: Bench): Map<string, string> {
     [`${POOL_WORKER}@1`, 'pool_overhead_c1'],
     [`${HEALTH_UNDER_CPU}@1`, 'health_p99_under_cpu'],
     [`${HTTP_TOOL}@1`, 'http_overhead_c1'],
+    [`${SQL_TOOL}@${SQL_CONNECTIONS}`, 'sql_tool_c32'],
   ]);
 }

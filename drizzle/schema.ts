@@ -4,21 +4,51 @@
  * there too, as its own migration.
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, date, doublePrecision, integer, jsonb, pgTable, serial, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  check,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  serial,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** The rate-limit text (src/auth/rate-spec.ts RATE_SPEC_PATTERN, repeated: drizzle/ imports nothing of src/): `600/min`, `10/s`, `5000/hour`. */
+const RATE_LIMIT_SYNTAX = '^[1-9][0-9]{0,8}/([1-9][0-9]{0,3})?(s|sec|second|seconds|m|min|minute|minutes|h|hr|hour|hours|d|day|days)$';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 };
 
-export const servers = pgTable('servers', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  port: integer('port').unique(),
-  enabled: boolean('enabled').notNull().default(true),
-  ...timestamps,
-});
+export const servers = pgTable(
+  'servers',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    port: integer('port').unique(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Requests per period for all calls of this server's tools together, across replicas (`600/min`); null = none (migration 0009). */
+    rateLimit: text('rate_limit'),
+    /** OAuth settings (src/auth/oauth/settings.ts: issuer, audience, jwksUrl, scopes, requiredScopes, acceptKeys); null = no OAuth (migration 0010). */
+    auth: jsonb('auth'),
+    ...timestamps,
+  },
+  (table) => [
+    check('servers_rate_limit_syntax', sql`${table.rateLimit} IS NULL OR ${table.rateLimit} ~ '${sql.raw(RATE_LIMIT_SYNTAX)}'`),
+    check('servers_auth_object', sql`${table.auth} IS NULL OR jsonb_typeof(${table.auth}) = 'object'`),
+  ],
+);
 
 export const tools = pgTable(
   'tools',
@@ -37,9 +67,14 @@ export const tools = pgTable(
     annotations: jsonb('annotations').notNull().default(sql`'{}'::jsonb`),
     enabled: boolean('enabled').notNull().default(true),
     version: integer('version').notNull().default(1),
+    /** Requests per period for all calls of this tool together, across replicas (`600/min`); null = none (migration 0009). */
+    rateLimit: text('rate_limit'),
     ...timestamps,
   },
-  (table) => [unique('tools_server_id_name_unique').on(table.serverId, table.name)],
+  (table) => [
+    unique('tools_server_id_name_unique').on(table.serverId, table.name),
+    check('tools_rate_limit_syntax', sql`${table.rateLimit} IS NULL OR ${table.rateLimit} ~ '${sql.raw(RATE_LIMIT_SYNTAX)}'`),
+  ],
 );
 
 /**
@@ -102,3 +137,134 @@ export const registryChanges = pgTable('registry_changes', {
 });
 
 export type RegistryChangeRow = typeof registryChanges.$inferSelect;
+
+/**
+ * Databases that `sql` tools and the database tool pack run statements on.
+ * The connection URL is only ever a secret reference (`${secret:NAME}` →
+ * TOOLPORT_SECRET_NAME, resolved when a pool opens), never a value; the
+ * built-in `samples` source has none (it is Toolport's own database, through
+ * a role that may only read the sample tables). Changes are logged in
+ * registry_changes (table_name 'data_sources') and NOTIFYed like tool changes.
+ */
+export const dataSources = pgTable(
+  'data_sources',
+  {
+    id: text('id').primaryKey(),
+    description: text('description').notNull().default(''),
+    kind: text('kind').notNull().default('postgres'),
+    url: text('url'),
+    access: text('access').notNull().default('read_only'),
+    poolSize: integer('pool_size').notNull().default(5),
+    statementTimeoutMs: integer('statement_timeout_ms').notNull().default(5000),
+    rowLimit: integer('row_limit').notNull().default(1000),
+    enabled: boolean('enabled').notNull().default(true),
+    ...timestamps,
+  },
+  (table) => [
+    check('data_sources_id_rule', sql`${table.id} ~ '^[a-z0-9][a-z0-9_-]{0,63}$'`),
+    check('data_sources_kind_postgres', sql`${table.kind} = 'postgres'`),
+    check('data_sources_url_secret_reference', sql`${table.url} IS NULL OR ${table.url} ~ '^[$][{]secret:[A-Za-z_][A-Za-z0-9_]{0,127}[}]$'`),
+    check('data_sources_url_only_samples_null', sql`(${table.url} IS NULL) = (${table.id} = 'samples')`),
+    check('data_sources_samples_read_only', sql`${table.id} <> 'samples' OR ${table.access} = 'read_only'`),
+    check('data_sources_access', sql`${table.access} IN ('read_only', 'read_write')`),
+    check('data_sources_pool_size', sql`${table.poolSize} BETWEEN 1 AND 100`),
+    check('data_sources_statement_timeout_ms', sql`${table.statementTimeoutMs} BETWEEN 1 AND 3600000`),
+    check('data_sources_row_limit', sql`${table.rowLimit} BETWEEN 1 AND 100000`),
+  ],
+);
+
+export type DataSourceRow = typeof dataSources.$inferSelect;
+
+/**
+ * API keys (`tp_<prefix>_<secret>`): the public prefix and a SHA-256 of the
+ * secret, never the secret (migrations/0007_api_keys.sql says why a fast hash
+ * suffices). Scopes are the text form (`finance:call`, `*:list:get_*`,
+ * `admin`); changes other than last_used_at are logged in registry_changes
+ * (table_name 'api_keys', name = prefix) and NOTIFYed, so every process's key
+ * ring learns of a revocation.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull().unique(),
+    secretHash: text('secret_hash').notNull(),
+    scopes: text('scopes').array().notNull(),
+    rateLimit: text('rate_limit'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (table) => [
+    check('api_keys_name_rule', sql`length(${table.name}) BETWEEN 1 AND 128`),
+    check('api_keys_prefix_rule', sql`${table.prefix} ~ '^[a-z2-7]{8}$'`),
+    check('api_keys_secret_hash_sha256', sql`${table.secretHash} ~ '^[0-9a-f]{64}$'`),
+    check('api_keys_scopes_not_empty', sql`cardinality(${table.scopes}) > 0`),
+    check('api_keys_rate_limit_rule', sql`${table.rateLimit} IS NULL OR ${table.rateLimit} ~ '${sql.raw(RATE_LIMIT_SYNTAX)}'`),
+  ],
+);
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/**
+ * The audit log: tool calls and registry writes (queued by each process and
+ * written in batches, src/observability/audit-queue.ts), plus edits of `tools`
+ * made directly in SQL (trigger in migrations/0008_audit_log.sql, actor
+ * `sql:<role>`). Arguments are kept as a SHA-256 digest of their canonical
+ * JSON; in full only with TOOLPORT_AUDIT_ARGUMENTS=1.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    requestId: text('request_id'),
+    actor: text('actor').notNull(),
+    actorName: text('actor_name'),
+    serverId: text('server_id'),
+    tool: text('tool'),
+    action: text('action').notNull(),
+    outcome: text('outcome').notNull(),
+    durationMs: real('duration_ms'),
+    versionBefore: integer('version_before'),
+    versionAfter: integer('version_after'),
+    argumentsDigest: text('arguments_digest'),
+    arguments: jsonb('arguments'),
+    details: jsonb('details'),
+  },
+  (table) => [
+    index('audit_log_server_id_at_index').on(table.serverId, table.at),
+    index('audit_log_actor_at_index').on(table.actor, table.at),
+    index('audit_log_at_index').on(table.at),
+    check('audit_log_arguments_digest_sha256', sql`${table.argumentsDigest} IS NULL OR ${table.argumentsDigest} ~ '^[0-9a-f]{64}$'`),
+  ],
+);
+
+export type AuditLogRow = typeof auditLog.$inferSelect;
+
+/**
+ * Rate limits shared by replicas (migration 0009): one token bucket per
+ * `key:<id>`, `server:<id>` or `tool:<server>/<name>`. Processes lease tokens
+ * in chunks (refill from now() - updated_at, then grant) and give unused ones
+ * back; a missing row is a full bucket. See src/db/rate-limit-store.ts.
+ */
+export const rateLimitBuckets = pgTable(
+  'rate_limit_buckets',
+  {
+    key: text('key').primaryKey(),
+    capacity: integer('capacity').notNull(),
+    refillPerMs: doublePrecision('refill_per_ms').notNull(),
+    tokens: doublePrecision('tokens').notNull(),
+    lastGranted: doublePrecision('last_granted').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    check('rate_limit_buckets_capacity', sql`${table.capacity} > 0`),
+    check('rate_limit_buckets_refill_per_ms', sql`${table.refillPerMs} > 0`),
+    check('rate_limit_buckets_tokens', sql`${table.tokens} >= 0 AND ${table.tokens} <= ${table.capacity}`),
+  ],
+);
+
+export type RateLimitBucketRow = typeof rateLimitBuckets.$inferSelect;

@@ -48,6 +48,8 @@ export class Bench {
   readonly generator = new LoadGenerator();
   /** RSS at idle, by total tool count: the per-10,000-tools figure comes from the extremes. */
   readonly idle: { tools: number; rssMb: number }[] = [];
+  /** The sql phase's throughput ratio (sql tool ÷ postgres.js directly, c=32), null when not measured. */
+  sqlRatio: number | null = null;
 
   constructor(
     readonly settings: Settings,

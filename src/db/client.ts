@@ -18,11 +18,27 @@ export interface QueryResult {
   fields: string[];
 }
 
+/** One result of a raw statement: rows, each field's name and type oid, the command tag's verb and its count. */
+export interface RawResult {
+  rows: Row[];
+  fields: { name: string; typeId: number }[];
+  command: string;
+  /** Rows affected (INSERT/UPDATE/DELETE) or returned, when the driver reports it. */
+  rowCount: number | undefined;
+}
+
+/** Statements of one raw transaction (the built-in `samples` data source): one statement each, parameters bound. */
+export interface RawTransaction {
+  query(text: string, params?: unknown[]): Promise<RawResult>;
+}
+
 export interface Database {
   kind: 'postgres' | 'pglite';
   db: Db;
   /** Raw SQL (the `sql` command, health checks, tests). */
   query(text: string, params?: unknown[]): Promise<QueryResult>;
+  /** One transaction (BEGIN … COMMIT, ROLLBACK when `fn` throws) on one connection, for parameterized statements of the caller's. */
+  transaction<T>(fn: (tx: RawTransaction) => Promise<T>): Promise<T>;
   /** The embedded instance, when there is one (the SQL port serves it). */
   pglite: PGlite | undefined;
   /** The data-dir lock, when embedded (the SQL port is recorded in it). */
@@ -77,6 +93,22 @@ function openPostgres(url: string, poolSize: number): Database {
       const result = await client.unsafe(text, params as never[]);
       return { rows: [...result] as Row[], fields: (result.columns ?? []).map((column) => column.name) };
     },
+    transaction(fn) {
+      return client.begin((tx) =>
+        fn({
+          async query(text, params = []) {
+            // simple: false — one statement only, even without parameters (the simple protocol would run a list).
+            const result = await tx.unsafe(text, params as never[], { simple: false } as postgres.UnsafeQueryOptions);
+            return {
+              rows: [...result] as Row[],
+              fields: (result.columns ?? []).map((column) => ({ name: column.name, typeId: column.type })),
+              command: result.command,
+              rowCount: result.count ?? undefined,
+            };
+          },
+        }),
+      ) as Promise<never>;
+    },
     async listen(channel, onNotify, onListen) {
       const subscription = await client.listen(channel, onNotify, onListen);
       return () => subscription.unlisten();
@@ -123,6 +155,22 @@ async function openPglite(dataDir: string): Promise<Database> {
       const result = await pglite.query(text, params);
       return { rows: result.rows as Row[], fields: result.fields.map((field) => field.name) };
     },
+    transaction(fn) {
+      return pglite.transaction((tx) =>
+        fn({
+          async query(text, params = []) {
+            const result = await tx.query<Row>(text, params);
+            return {
+              rows: result.rows,
+              fields: result.fields.map((field) => ({ name: field.name, typeId: field.dataTypeID })),
+              // PGlite does not expose the command tag; the statement's first word is what callers need.
+              command: commandOf(text),
+              rowCount: result.affectedRows ?? result.rows.length,
+            };
+          },
+        }),
+      );
+    },
     async listen(channel, onNotify, onListen) {
       // In-process only: changes made through the SQL port (psql) raise no
       // notification here, which is why the change feed also polls.
@@ -138,4 +186,10 @@ async function openPglite(dataDir: string): Promise<Database> {
       }
     },
   };
+}
+
+/** The first keyword of a statement (after comments), upper-cased: what PGlite's results do not report. */
+function commandOf(text: string): string {
+  const body = text.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '');
+  return /^[A-Za-z]+/.exec(body)?.[0]?.toUpperCase() ?? '';
 }

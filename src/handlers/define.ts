@@ -22,6 +22,8 @@ export interface HandlerContext<C = JsonObject> {
   signal: AbortSignal;
   /** Data sources for handlers that need outside data (chosen by configuration at start). */
   providers: Providers;
+  /** Who is calling, as far as it is known (an API key's id once access control sets it); the `sql` kind passes it to toolport.caller. */
+  caller?: string;
 }
 
 /**

@@ -8,6 +8,8 @@ import { mcpRoutes } from '../mcp/route.ts';
 import type { ProcessStatus } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import { serverCatalog } from '../registry/catalog.ts';
+import type { DataSourceCatalog } from '../registry/data-source-catalog.ts';
+import type { DataSourceWrites } from '../registry/data-source-writes.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
 import type { Config } from '../shared/config.ts';
@@ -16,11 +18,15 @@ import type { Logger } from '../shared/logger.ts';
 
 /** What a listener's app is made of (built once in main/, shared by every listener). */
 export interface ListenerAppDeps {
-  config: Pick<Config, 'host' | 'adminToken' | 'maxBodyBytes' | 'toolsPageSize' | 'allowedOrigins' | 'mcpSessionIdleMs' | 'mcpMaxSessions' | 'limits'>;
+  config: Pick<
+    Config,
+    'host' | 'adminToken' | 'maxBodyBytes' | 'toolsPageSize' | 'allowedOrigins' | 'mcpSessionIdleMs' | 'mcpMaxSessions' | 'limits' | 'secret'
+  >;
   database: Database;
   registry: Registry;
   caller: ToolCaller;
   writes: ToolWrites;
+  dataSources: { catalog: DataSourceCatalog; writes: DataSourceWrites };
   status: ProcessStatus;
   logger: Logger;
   version: string;
@@ -81,6 +87,7 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     catalog,
     caller,
     writes: deps.writes,
+    dataSources: { ...deps.dataSources, secret: config.secret },
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
     maxJsonDepth: config.limits.jsonDepth,

@@ -4,16 +4,21 @@ import { isDatabaseUnavailable } from '../db/health.ts';
 import type { StatusView } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
+import type { DataSourceCatalog } from '../registry/data-source-catalog.ts';
+import type { DataSourceWrites } from '../registry/data-source-writes.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
 import { databaseFailureReason } from '../shared/database-reason.ts';
 import { AppError, type ErrorCode, errorBody } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { SecretReader } from '../shared/secrets.ts';
 import type { RestEnv } from './env.ts';
 import { adminAuth } from './middleware/admin-auth.ts';
 import { originGuard } from './middleware/origin-guard.ts';
+import { dataSourcesRoutes } from './routes/data-sources.ts';
 import { handlersRoutes, type KnownHandlers } from './routes/handlers.ts';
 import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
 import { infoRoutes } from './routes/info.ts';
+import { toolPacksRoutes } from './routes/tool-packs.ts';
 import { toolsRoutes } from './routes/tools.ts';
 
 export interface RestAppDeps {
@@ -22,6 +27,8 @@ export interface RestAppDeps {
   catalog: ToolCatalog;
   caller: ToolCaller;
   writes: ToolWrites;
+  /** /data-sources (admin only): the sources of this process, their write service, and the secret reader (asked only whether a secret is set). */
+  dataSources: { catalog: DataSourceCatalog; writes: DataSourceWrites; secret: SecretReader };
   adminToken: string | undefined;
   maxBodyBytes: number;
   /** Nesting depth a JSON body may have (TOOLPORT_MAX_JSON_DEPTH). */
@@ -73,6 +80,10 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   app.route('/info', infoRoutes({ catalog, version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }));
   app.route('/handlers', handlersRoutes(deps.handlers));
   app.route(
+    '/tools/packs',
+    toolPacksRoutes({ catalog, writes: deps.writes, auth: adminAuth(deps.adminToken), limits: { maxBytes: deps.maxBodyBytes, maxDepth: deps.maxJsonDepth } }),
+  );
+  app.route(
     '/tools',
     toolsRoutes({
       catalog,
@@ -82,6 +93,14 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
       maxBodyBytes: deps.maxBodyBytes,
       maxJsonDepth: deps.maxJsonDepth,
       pageSize: deps.toolsPageSize,
+    }),
+  );
+  app.route(
+    '/data-sources',
+    dataSourcesRoutes({
+      ...deps.dataSources,
+      auth: adminAuth(deps.adminToken),
+      limits: { maxBytes: deps.maxBodyBytes, maxDepth: deps.maxJsonDepth },
     }),
   );
 

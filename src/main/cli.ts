@@ -18,6 +18,10 @@ const USAGE = `Usage: toolport <command>
   mcp --server <id>   (or: mcp <id>)       serve one server's tools over MCP stdio (for clients that spawn a process)
   import-openapi <file-or-url> --server <id> [--base-url …] [--include <glob>] [--exclude <glob>] [--secret <scheme>=<NAME>] [--prune] [--dry-run] [--json]
                                            one http tool per operation of an OpenAPI 3.0/3.1 or Swagger 2.0 document
+  data-sources list | show <id> | add <id> --url '\${secret:NAME}' [--access …] … | set <id> --enabled false … | remove <id>
+                                           the databases sql tools query (data-sources --help for the options)
+  add-database-tools --server <id> --source <source> --mode <user_ro|user_rw|admin_ro|admin_rw> [--prefix <p>] [--json]
+                                           the database tool pack's tools, as rows of that server
 
 Configuration comes from the environment: see .env.example and the README.`;
 
@@ -76,6 +80,19 @@ async function main(argv: string[]): Promise<void> {
     if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${IMPORT_USAGE}\n`);
     return runImportOpenApi(loadConfig(process.env), argv.slice(1), handlers);
   }
+  if (argv[0] === 'data-sources') {
+    const { DATA_SOURCES_USAGE, runDataSources } = await import('./commands/data-sources.ts');
+    if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${DATA_SOURCES_USAGE}\n`);
+    return runDataSources(loadConfig(process.env), argv.slice(1));
+  }
+  // Not in USAGE yet: keys are not checked by the listeners until the access-control work wires them in (issue 12).
+  if (argv[0] === 'keys') {
+    const { KEYS_USAGE, runKeys } = await import('./commands/keys.ts');
+    if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${KEYS_USAGE}\n`);
+    return runKeys(loadConfig(process.env), argv.slice(1));
+  }
+  if (argv[0] === 'add-database-tools')
+    return (await import('./commands/add-database-tools.ts')).runAddDatabaseTools(loadConfig(process.env), argv.slice(1), handlers);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

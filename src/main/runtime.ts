@@ -1,14 +1,21 @@
 import { type Database, openDatabase } from '../db/client.ts';
+import { DataSourceStore } from '../db/data-source-store.ts';
 import { DatabaseHealth } from '../db/health.ts';
 import { migrate } from '../db/migrate.ts';
 import { RegistryStore } from '../db/registry-store.ts';
 import type { Handler } from '../handlers/define.ts';
+import { createDatabaseKind } from '../handlers/kinds/database/index.ts';
 import { createHttpKind } from '../handlers/kinds/http/index.ts';
+import { createSqlKind } from '../handlers/kinds/sql/index.ts';
 import { ProcessStatus } from '../observability/process-status.ts';
+import { DataSources } from '../providers/data-sources/index.ts';
+import type { DataSourceAccessor, DataSourceSink } from '../providers/data-sources/types.ts';
 import { createProviders, type Providers } from '../providers/index.ts';
 import { createOutboundHttp, type OutboundHttp } from '../providers/outbound/index.ts';
 import { createToolCaller, type ToolCaller } from '../registry/call.ts';
 import { ChangeFeed } from '../registry/change-feed.ts';
+import { DataSourceCatalog } from '../registry/data-source-catalog.ts';
+import { DataSourceWrites } from '../registry/data-source-writes.ts';
 import { Registry } from '../registry/registry.ts';
 import { seedIfEmpty } from '../registry/seed.ts';
 import { ToolWrites } from '../registry/tool-writes.ts';
@@ -34,6 +41,9 @@ export interface Runtime {
   handlers: ReadonlyMap<string, Handler>;
   /** The CPU handlers' worker threads (TOOLPORT_CPU_WORKERS): close it on stop, after the listeners, so the process can exit. */
   pool: WorkerPool;
+  /** The `data_sources` rows as this process holds them (GET /data-sources); the change feed keeps it current. */
+  dataSourceCatalog: DataSourceCatalog;
+  dataSourceWrites: DataSourceWrites;
 }
 
 export interface RuntimeOptions {
@@ -43,7 +53,16 @@ export interface RuntimeOptions {
   database?: Database | undefined;
   open?: () => Promise<Database>;
   fetch?: typeof fetch;
+  /**
+   * Where the loaded data sources go (the pools); `bindOwnDatabase` gives the
+   * built-in `samples` source Toolport's own database; `unavailableReason`,
+   * when there, is shown by GET /data-sources.
+   */
+  dataSources?: (DataSourceSink & Partial<Pick<DataSourceAccessor, 'unavailableReason'>> & { bindOwnDatabase?(database: Database): void }) | undefined;
 }
+
+/** The handler kinds whose tools run on a data source (handler_config.source). */
+const SOURCE_HANDLERS: ReadonlySet<string> = new Set(['sql', 'database']);
 
 /** Open (unless given) → migrate → build the parts → seed if empty. */
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -66,6 +85,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       health: status.database,
       limits: config.limits,
     });
+    options.dataSources?.bindOwnDatabase?.(database);
+    const dataSourceStore = new DataSourceStore(database.db);
+    const dataSourceCatalog = new DataSourceCatalog({
+      store: dataSourceStore,
+      sink: options.dataSources,
+      logger,
+      // A source added, changed or removed changes whether its tools can be called.
+      onLoaded: () => registry.recheckHandlers(SOURCE_HANDLERS),
+    });
+    // Before the first snapshots load, so sql tools find their sources.
+    await dataSourceCatalog.load();
+    const dataSourceWrites = new DataSourceWrites({ store: dataSourceStore, catalog: dataSourceCatalog, health: status.database });
     const seeded = await seedIfEmpty({ database, store, writes, handlers });
     if (seeded) logger.info('seeded the empty registry', { ...seeded });
     const providers = createProviders(config.providers, database.db, options.fetch ?? fetch, { timeoutMs: Math.max(1000, config.callTimeoutMs - 500) });
@@ -83,6 +114,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         return registry.handlers;
       },
       pool,
+      dataSourceCatalog,
+      dataSourceWrites,
     };
   } catch (error) {
     if (!options.database) await database.close().catch(() => {});
@@ -90,17 +123,43 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   }
 }
 
+/** The generic kinds a process builds from configuration, and what they hold open. */
+export interface HandlerKinds {
+  /** The built-in handlers plus `http`, `sql` and `database` (a map that already has one of them keeps it). */
+  handlers: ReadonlyMap<string, Handler>;
+  outbound: OutboundHttp;
+  /** The data sources the `sql` and `database` kinds run on: give it to createRuntime, which feeds it the `data_sources` rows. */
+  dataSources: DataSources;
+  /** Close the outbound client, and the data sources' pools unless they were given. Call after the listeners stopped. */
+  close(): Promise<void>;
+}
+
 /**
  * The built-in handlers plus the generic kinds built from configuration: the
  * `http` kind, with its SSRF-safe outbound client (TOOLPORT_HTTP_ALLOW) and
- * the secret reader. Close `outbound` on stop. A map that already has an
- * `http` handler keeps it.
+ * the secret reader; the `sql` kind and the database tool pack's `database`
+ * kind, on the data sources (one lazily opened pool per source; the built-in
+ * `samples` source once createRuntime binds Toolport's own database).
+ * `dataSources`: use these instead of new ones (tests), not closed here.
  */
-export function withHandlerKinds(config: Config, builtIns: ReadonlyMap<string, Handler>): { handlers: ReadonlyMap<string, Handler>; outbound: OutboundHttp } {
+export function withHandlerKinds(config: Config, builtIns: ReadonlyMap<string, Handler>, logger: Logger, dataSources?: DataSources): HandlerKinds {
   const outbound = createOutboundHttp({ allow: config.httpAllow });
-  if (builtIns.has('http')) return { handlers: builtIns, outbound };
-  const http = createHttpKind({ outbound, secret: config.secret, callTimeoutMs: config.callTimeoutMs });
-  return { handlers: new Map([...builtIns, [http.name, http]]), outbound };
+  const sources = dataSources ?? new DataSources({ secret: config.secret, logger });
+  const handlers = new Map(builtIns);
+  const add = (handler: Handler) => {
+    if (!handlers.has(handler.name)) handlers.set(handler.name, handler);
+  };
+  add(createHttpKind({ outbound, secret: config.secret, callTimeoutMs: config.callTimeoutMs }));
+  add(createSqlKind({ dataSources: sources, logger, slowQueryMs: config.slowQueryMs, callTimeoutMs: config.callTimeoutMs }));
+  add(createDatabaseKind({ dataSources: sources, logger, callTimeoutMs: config.callTimeoutMs }));
+  return {
+    handlers,
+    outbound,
+    dataSources: sources,
+    async close() {
+      await Promise.all([outbound.close(), dataSources ? undefined : sources.close()]);
+    },
+  };
 }
 
 /** The change feed of a runtime; `init()` it before the first snapshot loads, `start()` it after. */
@@ -114,6 +173,7 @@ export function createChangeFeed(
     pollMs: config.changePollMs,
     retentionHours: config.changeRetentionHours,
     onServersChanged,
+    onDataSourcesChanged: () => runtime.dataSourceCatalog.reload(),
     onHealth: (ok, error) => runtime.status.database.report(ok, error),
   });
 }

@@ -5,11 +5,12 @@ import { createListenerApp } from '../hosting/listener-app.ts';
 import type { Listener } from '../hosting/listeners.ts';
 import { checkSelection, ServerManager } from '../hosting/server-manager.ts';
 import { type SqlPort, startSqlPort } from '../hosting/sql-port.ts';
+import { DataSources } from '../providers/data-sources/index.ts';
 import type { ChangeFeed } from '../registry/change-feed.ts';
 import type { Config } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { followHandlerModules, HandlerModules } from './handler-modules.ts';
-import { createChangeFeed, createRuntime, type Runtime, withHandlerKinds } from './runtime.ts';
+import { createChangeFeed, createRuntime, type Runtime, type RuntimeOptions, withHandlerKinds } from './runtime.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION } from './version.ts';
@@ -35,6 +36,8 @@ export interface StartOptions {
   /** Where this embedded server is listed for `npm run sql` (default: `.toolport/running/` in the checkout; tests use their own). */
   runningDir?: string;
   fetch?: typeof fetch;
+  /** Where the loaded data sources go (the pools), see RuntimeOptions.dataSources. */
+  dataSources?: RuntimeOptions['dataSources'];
 }
 
 /**
@@ -45,9 +48,20 @@ export interface StartOptions {
 export async function startToolport(config: Config, options: StartOptions = {}): Promise<Toolport> {
   const logger = options.logger ?? createLogger(config.logLevel);
   // Handler modules (TOOLPORT_HANDLERS_DIR) load before the registry, so the first snapshots already bind their tools.
-  const kinds = withHandlerKinds(config, options.handlers ?? builtInHandlers);
+  const kinds = withHandlerKinds(
+    config,
+    options.handlers ?? builtInHandlers,
+    logger,
+    options.dataSources instanceof DataSources ? options.dataSources : undefined,
+  );
   const modules = await HandlerModules.open({ dir: config.handlersDir, builtIns: kinds.handlers, logger });
-  const runtime = await createRuntime(config, { handlers: modules.handlers, logger, database: options.database, fetch: options.fetch });
+  const runtime = await createRuntime(config, {
+    handlers: modules.handlers,
+    logger,
+    database: options.database,
+    fetch: options.fetch,
+    dataSources: options.dataSources ?? kinds.dataSources,
+  });
   const { database, store, registry, status } = runtime;
   followHandlerModules(modules, registry);
   const ownsDatabase = !options.database;
@@ -57,6 +71,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     registry,
     caller: runtime.caller,
     writes: runtime.writes,
+    dataSources: { catalog: runtime.dataSourceCatalog, writes: runtime.dataSourceWrites },
     status,
     logger,
     version: VERSION,
@@ -91,7 +106,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     await servers.stopAll(0).catch(() => {});
     await sql?.stop().catch(() => {});
     await runtime.pool.close().catch(() => {});
-    await kinds.outbound.close().catch(() => {});
+    await kinds.close().catch(() => {});
     if (ownsDatabase) await database.close().catch(() => {});
     throw error;
   }
@@ -110,7 +125,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
         await servers.stopAll(config.shutdownTimeoutMs);
         await sql?.stop();
         await runtime.pool.close();
-        await kinds.outbound.close();
+        await kinds.close();
         if (ownsDatabase) await database.close();
       })();
       return stopping;

@@ -30,6 +30,8 @@ export interface ChangeFeedOptions {
    * the named servers' snapshots ('all': every server served, a full re-sync).
    */
   onServersChanged(serverIds: string[] | 'all'): Promise<void>;
+  /** data_sources rows changed (or may have: a full re-sync): re-read them whole. */
+  onDataSourcesChanged?(): Promise<void>;
   onHealth(ok: boolean, error?: string): void;
 }
 
@@ -71,6 +73,13 @@ export class ChangeFeed {
 
   /** Call before the first snapshots load: changes from then on will be applied. */
   async init(): Promise<void> {
+    await this.setFloor();
+    // The runtime read the data sources before the floor was set: read them
+    // again now, so a change made in between is not missed (a few rows, once).
+    await this.options.onDataSourcesChanged?.();
+  }
+
+  private async setFloor(): Promise<void> {
     const latest = await this.store.latestChangeId();
     this.floor = latest;
     // A transaction of another process may hold a lower id and commit after
@@ -193,6 +202,7 @@ export class ChangeFeed {
     const floor = await this.store.latestChangeId();
     // It answers again: let writes through now, not after re-reading every server (which may take a while).
     this.answered();
+    await this.options.onDataSourcesChanged?.();
     await this.options.onServersChanged('all'); // re-reads every served server
     this.floor = Math.max(this.floor, floor);
     this.applied.clear();
@@ -204,21 +214,25 @@ export class ChangeFeed {
     if (rows.length === 0) return;
     const servers = new Set<string>();
     const tools = new Map<string, Set<string>>();
+    let dataSources = false;
     for (const row of rows) {
-      if (row.tableName === 'servers') servers.add(row.serverId);
+      if (row.tableName === 'data_sources') dataSources = true;
+      else if (row.tableName === 'servers') servers.add(row.serverId);
       else if (row.name) {
         let names = tools.get(row.serverId);
         if (!names) tools.set(row.serverId, (names = new Set()));
         names.add(row.name);
       }
     }
+    // Sources first: tools re-read below may name a source that was just added.
+    if (dataSources) await this.options.onDataSourcesChanged?.();
     if (servers.size) await this.options.onServersChanged([...servers]);
     for (const [serverId, names] of tools) {
       if (servers.has(serverId)) continue; // reloaded whole by onServersChanged
       if (names.size > FULL_RELOAD_AT) await this.registry.loadServer(serverId);
       else await this.registry.reloadTools(serverId, [...names]);
     }
-    this.logger.debug('applied registry changes', { changes: rows.length, servers: [...servers], tools: [...tools.keys()] });
+    this.logger.debug('applied registry changes', { changes: rows.length, servers: [...servers], tools: [...tools.keys()], dataSources });
   }
 
   /**

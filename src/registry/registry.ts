@@ -76,6 +76,26 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
     }
   }
 
+  /**
+   * Re-decide whether the tools of the named handlers can be called, from
+   * the rows held (no database read): what they depend on outside their row
+   * changed — the data sources of `sql` and `database` tools. A tool whose
+   * availability or reason changed is published like any change.
+   */
+  recheckHandlers(names: ReadonlySet<string>): void {
+    for (const current of this.snapshots.values()) {
+      const changes = new Map<string, ToolEntry>();
+      for (const entry of current.tools.values()) {
+        if (!names.has(entry.row.handler)) continue;
+        const next = this.entryFor(entry.row, undefined);
+        if (next.available === entry.available && next.reason === entry.reason) continue;
+        changes.set(entry.name, next);
+        if (entry.available && !next.available) this.logger.warn('tool unavailable', { server: current.server.id, tool: entry.row.name, reason: next.reason });
+      }
+      if (changes.size) this.patch(current, changes);
+    }
+  }
+
   snapshot(serverId: string): ServerSnapshot | undefined {
     return this.snapshots.get(serverId);
   }

@@ -44,10 +44,13 @@ const EnvSchema = v.object({
   TOOLPORT_ADMIN_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
   TOOLPORT_SQL_PORT: v.optional(port, '5433'),
   TOOLPORT_CALL_TIMEOUT_MS: v.optional(positiveInt, '10000'),
+  TOOLPORT_SLOW_QUERY_MS: v.optional(positiveInt, '1000'),
   TOOLPORT_MAX_BODY_BYTES: v.optional(positiveInt, '1048576'),
   TOOLPORT_SHUTDOWN_TIMEOUT_MS: v.optional(positiveInt, '10000'),
   TOOLPORT_CHANGE_POLL_MS: v.optional(positiveInt, '1000'),
   TOOLPORT_CHANGE_RETENTION_HOURS: v.optional(positiveInt, '24'),
+  TOOLPORT_AUDIT_ARGUMENTS: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
+  TOOLPORT_AUDIT_RETENTION_DAYS: v.optional(positiveInt, '30'),
   TOOLPORT_LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   TOOLPORT_ALLOWED_ORIGINS: v.optional(v.pipe(v.string(), v.transform(commaList))),
   TOOLPORT_MCP_SESSION_IDLE_MS: v.optional(positiveInt, '1800000'),
@@ -88,11 +91,15 @@ export interface Config {
   adminToken: string | undefined;
   sqlPort: number;
   callTimeoutMs: number;
+  /** Statements of sql tools slower than this are logged (warn) with tool, source and duration. */
+  slowQueryMs: number;
   maxBodyBytes: number;
   shutdownTimeoutMs: number;
   /** Fallback poll of the change feed (and the only path for psql edits on the embedded database). */
   changePollMs: number;
   changeRetentionHours: number;
+  /** The audit log: `storeArguments` (TOOLPORT_AUDIT_ARGUMENTS=1) keeps full call arguments beside their digest; rows older than `retentionDays` are deleted. */
+  audit: { storeArguments: boolean; retentionDays: number };
   logLevel: LogLevel;
   allowedOrigins: string[];
   mcpSessionIdleMs: number;
@@ -166,10 +173,12 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     adminToken: e.TOOLPORT_ADMIN_TOKEN,
     sqlPort: e.TOOLPORT_SQL_PORT,
     callTimeoutMs: e.TOOLPORT_CALL_TIMEOUT_MS,
+    slowQueryMs: e.TOOLPORT_SLOW_QUERY_MS,
     maxBodyBytes: e.TOOLPORT_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.TOOLPORT_SHUTDOWN_TIMEOUT_MS,
     changePollMs: e.TOOLPORT_CHANGE_POLL_MS,
     changeRetentionHours: e.TOOLPORT_CHANGE_RETENTION_HOURS,
+    audit: { storeArguments: e.TOOLPORT_AUDIT_ARGUMENTS === '1', retentionDays: e.TOOLPORT_AUDIT_RETENTION_DAYS },
     logLevel: e.TOOLPORT_LOG_LEVEL,
     allowedOrigins: e.TOOLPORT_ALLOWED_ORIGINS ?? [],
     mcpSessionIdleMs: e.TOOLPORT_MCP_SESSION_IDLE_MS,

@@ -74,7 +74,17 @@ for (const backend of backends) {
 }
 
 describe('a write patches the snapshot instead of rebuilding it', () => {
-  const server = { id: 's', name: 'S', description: '', port: null, enabled: true, createdAt: new Date(0), updatedAt: new Date(0) };
+  const server = {
+    id: 's',
+    name: 'S',
+    description: '',
+    port: null,
+    enabled: true,
+    rateLimit: null,
+    auth: null,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  };
   let version = 0;
   const row = (name: string, enabled = true): ToolRow =>
     ({

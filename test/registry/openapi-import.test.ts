@@ -30,8 +30,8 @@ describe.each(backends)('OpenAPI import into the registry (%s)', (backend) => {
   beforeAll(async () => {
     db = await openTestDatabase(backend);
     store = new RegistryStore(db.database.db);
-    const kinds = withHandlerKinds(loadConfig({}), builtIns);
-    close = () => kinds.outbound.close();
+    const kinds = withHandlerKinds(loadConfig({}), builtIns, silentLogger);
+    close = () => kinds.close();
     const handlers: ReadonlyMap<string, Handler> = kinds.handlers;
     writes = new ToolWrites({ store, registry: new Registry(store, handlers, silentLogger), handlers, health: undefined });
     for (const id of ['pets', 'dry', 'filtered', 'secured', 'taken', 'github']) {

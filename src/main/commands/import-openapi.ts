@@ -102,12 +102,13 @@ export async function runImportOpenApi(config: Config, argv: string[], builtIns:
   const secrets = parseSecrets(values.secret ?? []);
 
   // The http kind checks each tool's config as on POST /tools; it makes no request here.
-  const { handlers, outbound } = withHandlerKinds(config, builtIns);
+  const kinds = withHandlerKinds(config, builtIns, silentLogger);
+  const { handlers } = kinds;
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
     database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   } catch (error) {
-    await outbound.close();
+    await kinds.close();
     if (!(error instanceof DataDirLockedError)) throw error;
     throw new Error(
       `${error.message}\nWhile that Toolport runs, import through it: POST /tools/import/openapi on the server's port, ` +
@@ -134,6 +135,6 @@ export async function runImportOpenApi(config: Config, argv: string[], builtIns:
     process.stdout.write(`${values.json ? JSON.stringify(report, null, 2) : formatReport(report)}\n`);
   } finally {
     await database.close();
-    await outbound.close();
+    await kinds.close();
   }
 }

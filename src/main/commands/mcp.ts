@@ -42,9 +42,9 @@ async function openWithLockWait(config: Config): Promise<Database> {
 
 export async function runStdio(config: Config, serverId: string): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const kinds = withHandlerKinds(config, handlers);
+  const kinds = withHandlerKinds(config, handlers, logger);
   const modules = await HandlerModules.open({ dir: config.handlersDir, builtIns: kinds.handlers, logger });
-  const runtime = await createRuntime(config, { handlers: modules.handlers, logger, open: () => openWithLockWait(config) });
+  const runtime = await createRuntime(config, { handlers: modules.handlers, logger, open: () => openWithLockWait(config), dataSources: kinds.dataSources });
   const { database, registry, store } = runtime;
   followHandlerModules(modules, registry);
   // Live like the listeners: SQL edits and other processes' writes reach this client too.
@@ -60,7 +60,7 @@ export async function runStdio(config: Config, serverId: string): Promise<void> 
       await feed.stop().catch(() => {});
       await connection?.close().catch(() => {});
       await runtime.pool.close().catch(() => {});
-      await kinds.outbound.close().catch(() => {});
+      await kinds.close().catch(() => {});
       await database.close().catch(() => {});
     })());
 
