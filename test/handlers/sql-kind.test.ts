@@ -284,6 +284,33 @@ describe.each(backends)('sql tools called through Toolport (%s)', (backend) => {
     }
   });
 
+  it('on samples a statement cannot take the role back: set_config and SQL given as text are refused, and the rows stay', async () => {
+    for (const [name, statement] of [
+      ['samples_role_back', "select set_config('role', 'postgres', true) as r, (select count(*) from tools) as n"],
+      ['samples_query_text', "select query_to_xml('delete from sample_stock_quotes returning 1', true, true, '') as x"],
+      ['samples_catalog', 'select rolname from pg_catalog.pg_authid'],
+    ] as const) {
+      await expectCreated({
+        name,
+        description: 'Hostile on samples',
+        handler: 'sql',
+        inputSchema: { type: 'object', properties: {} },
+        config: { source: 'samples', statement },
+      });
+      const refused = await call(name, {});
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.message).toMatch(/on the built-in samples source a statement may only read the sample tables: SELECT refused/);
+    }
+    await expectCreated({
+      name: 'samples_count',
+      description: 'Quotes left',
+      handler: 'sql',
+      inputSchema: { type: 'object', properties: {} },
+      config: { source: 'samples', statement: 'select count(*)::int as n from sample_stock_quotes' },
+    });
+    expect((await call('samples_count', {})).body.structuredContent.rows[0].n).toBeGreaterThan(0);
+  });
+
   it('identifiers come only from the allow-list, quoted; anything else is refused before the database sees it', async () => {
     await expectCreated({
       name: 'count_rows',

@@ -1,5 +1,11 @@
 import * as v from 'valibot';
-import { type DataSourceAccessor, DataSourceUnavailableError, type SqlResult, SqlStatementError } from '../../../providers/data-sources/types.ts';
+import {
+  type DataSourceAccessor,
+  DataSourceUnavailableError,
+  SAMPLES_SOURCE_ID,
+  type SqlResult,
+  SqlStatementError,
+} from '../../../providers/data-sources/types.ts';
 import { AppError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { defineHandler, type Handler, type HandlerContext, type HandlerResult, ToolInputError } from '../../define.ts';
@@ -7,6 +13,7 @@ import { toolResult } from '../../result.ts';
 import { checkSqlTool, statementOf } from './check.ts';
 import { MAX_RESULT_BYTES, type SqlConfig, sqlConfigSchema } from './config.ts';
 import { renderStatement } from './params.ts';
+import { samplesRefusal } from './samples-guard.ts';
 
 /**
  * The `sql` handler kind: one tool = one parameterized SQL statement on a
@@ -81,6 +88,10 @@ async function runStatement(deps: SqlKindDeps, input: Record<string, unknown>, c
     ? renderStatement(statement.segments, identifierValues(config, input, statement.identifiers))
     : renderStatement(statement.segments, {});
   const params = statement.parameters.map((name) => parameterValue(input[name]));
+  if (config.source === SAMPLES_SOURCE_ID) {
+    const refused = await samplesRefusal(text);
+    if (refused) throw new AppError('unavailable', `Tool "${toolName}" is unavailable: ${refused}`);
+  }
   const maxRows = Math.min(config.rowLimit ?? source.rowLimit, source.rowLimit);
   const started = performance.now();
   let result: SqlResult;
