@@ -7,6 +7,7 @@ import { loadConfig } from '../shared/config.ts';
 import { isAppError } from '../shared/errors.ts';
 import { formatTable } from '../shared/format-table.ts';
 import { createLogger } from '../shared/logger.ts';
+import { guardDriverRejections } from './driver-guard.ts';
 import { startToolport } from './toolport.ts';
 
 const USAGE = `Usage: toolport <command>
@@ -38,6 +39,7 @@ function fail(error: unknown): never {
 async function serve(servers: string | undefined): Promise<void> {
   const config = loadConfig(process.env, { servers });
   const logger = createLogger(config.logLevel);
+  guardDriverRejections(logger);
   const toolport = await startToolport(config, { logger });
   let signals = 0;
   const shutdown = (signal: string) => {

@@ -5,6 +5,7 @@ import { serveCatalogOverStdio } from '../../mcp/stdio.ts';
 import { serverCatalog } from '../../registry/catalog.ts';
 import type { Config } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { guardDriverRejections } from '../driver-guard.ts';
 import { followHandlerModules, HandlerModules } from '../handler-modules.ts';
 import { createChangeFeed, createRuntime, withHandlerKinds } from '../runtime.ts';
 import { VERSION } from '../version.ts';
@@ -42,6 +43,7 @@ async function openWithLockWait(config: Config): Promise<Database> {
 
 export async function runStdio(config: Config, serverId: string): Promise<void> {
   const logger = createLogger(config.logLevel);
+  guardDriverRejections(logger);
   const kinds = withHandlerKinds(config, handlers, logger);
   const modules = await HandlerModules.open({ dir: config.handlersDir, builtIns: kinds.handlers, logger });
   const runtime = await createRuntime(config, { handlers: modules.handlers, logger, open: () => openWithLockWait(config), dataSources: kinds.dataSources });
