@@ -115,7 +115,10 @@ export async function sql(bench: Bench): Promise<void> {
         );
         const tool = await bench.generator.run(job(bench.settings.durationS));
         toolRuns.push(tool);
-        log(`    toolport c=${SQL_CONNECTIONS} run ${run + 1}: ${Math.round(tool.rps)} req/s, p99 ${tool.p99Ms.toFixed(2)} ms`);
+        const wrong = tool.badStatus + tool.badBody + tool.errors + tool.timeouts;
+        log(
+          `    toolport c=${SQL_CONNECTIONS} run ${run + 1}: ${Math.round(tool.rps)} req/s, p99 ${Number.isFinite(tool.p99Ms) ? tool.p99Ms.toFixed(2) : '–'} ms${wrong ? `  ✗ ${wrong} wrong (first: ${JSON.stringify(tool.firstBad ?? null).slice(0, 300)})` : ''}`,
+        );
       }
       const figure = figureOf(
         { target: 'toolport', url, requests: [viaTool], requestsPerUnit: 1, bodyBytesPerUnit: viaTool.expect.body!.length },
