@@ -8,10 +8,8 @@ import type { Database, Row } from './client.ts';
  * would be 500 of them), and the same on PGlite and PostgreSQL.
  */
 
-/** One row as the queue hands it over: already normalized, JSON columns as JSON text. */
-export interface AuditInsert {
-  /** ISO 8601. */
-  at: string;
+/** The columns an entry is written with and read back as (JSON columns aside). */
+interface AuditColumns {
   requestId: string | null;
   actor: string;
   actorName: string | null;
@@ -23,6 +21,12 @@ export interface AuditInsert {
   versionBefore: number | null;
   versionAfter: number | null;
   argumentsDigest: string | null;
+}
+
+/** One row as the queue hands it over: already normalized, JSON columns as JSON text. */
+export interface AuditInsert extends AuditColumns {
+  /** ISO 8601. */
+  at: string;
   /** JSON text, or null. */
   argumentsJson: string | null;
   /** JSON text, or null. */
@@ -30,20 +34,9 @@ export interface AuditInsert {
 }
 
 /** One row as read back. `id` is text: a bigserial can outgrow a JS number. */
-export interface StoredAuditEntry {
+export interface StoredAuditEntry extends AuditColumns {
   id: string;
   at: string;
-  requestId: string | null;
-  actor: string;
-  actorName: string | null;
-  serverId: string | null;
-  tool: string | null;
-  action: string;
-  outcome: string;
-  durationMs: number | null;
-  versionBefore: number | null;
-  versionAfter: number | null;
-  argumentsDigest: string | null;
   arguments: unknown;
   details: unknown;
 }

@@ -1,12 +1,12 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { sqlStateOf } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Db } from './client.ts';
 import { type DataSourceRow, dataSources, tools } from './schema.ts';
 
 /**
- * Reads and writes of the `data_sources` table. The shape handed up is the
- * providers' DataSourceDefinition (declared again here, structurally equal:
- * db/ sits below providers/ and may not import it).
+ * Reads and writes of the `data_sources` table. StoredDataSource is the one
+ * definition of a source's shape: the providers' DataSourceDefinition is it.
  */
 export interface StoredDataSource {
   id: string;
@@ -62,16 +62,6 @@ export function storedDataSource(row: DataSourceRow): StoredDataSource {
   };
 }
 
-function pgCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 function constraintOf(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; current && depth < 4; depth++) {
@@ -87,7 +77,7 @@ function constraintOf(error: unknown): string {
 
 /** Constraint violations as AppErrors (never the driver's text: it may quote the row, URL included). */
 function translated(error: unknown, id: string): unknown {
-  const code = pgCode(error);
+  const code = sqlStateOf(error);
   if (code === '23505') return new AppError('conflict', `A data source "${id}" already exists`, { details: [{ path: '/id', message: 'already exists' }] });
   if (code === '23514') return new AppError('bad_request', `The data_sources row for "${id}" breaks ${constraintOf(error)}`);
   return error;

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { sqlStateOf } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Db } from './client.ts';
 import { type RegistryChangeRow, registryChanges, type ServerRow, servers, type ToolRow, tools } from './schema.ts';
@@ -28,16 +29,6 @@ export interface ServerDraft {
  * Reads and writes of the `servers` and `tools` tables. Database constraint
  * violations become AppErrors here, so callers never see a driver error.
  */
-
-function pgCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 function draftColumns(draft: ToolDraft) {
   return {
@@ -177,12 +168,12 @@ export class RegistryStore {
         .returning();
       return row!;
     } catch (error) {
-      if (pgCode(error) === '23505') {
+      if (sqlStateOf(error) === '23505') {
         throw new AppError('conflict', `A tool named "${draft.name}" already exists on server "${serverId}"`, {
           details: [{ path: '/name', message: 'already exists' }],
         });
       }
-      if (pgCode(error) === '23503') throw new AppError('not_found', `Server "${serverId}" does not exist`);
+      if (sqlStateOf(error) === '23503') throw new AppError('not_found', `Server "${serverId}" does not exist`);
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { type Database, openDatabase } from '../db/client.ts';
-import { DataSourceStore } from '../db/data-source-store.ts';
+import { DataSourceStore, SOURCE_HANDLERS } from '../db/data-source-store.ts';
 import { DatabaseHealth } from '../db/health.ts';
 import { migrate } from '../db/migrate.ts';
 import { RegistryStore } from '../db/registry-store.ts';
@@ -61,9 +61,6 @@ export interface RuntimeOptions {
   dataSources?: (DataSourceSink & Partial<Pick<DataSourceAccessor, 'unavailableReason'>> & { bindOwnDatabase?(database: Database): void }) | undefined;
 }
 
-/** The handler kinds whose tools run on a data source (handler_config.source). */
-const SOURCE_HANDLERS: ReadonlySet<string> = new Set(['sql', 'database']);
-
 /** Open (unless given) → migrate → build the parts → seed if empty. */
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { handlers, logger } = options;
@@ -92,7 +89,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       sink: options.dataSources,
       logger,
       // A source added, changed or removed changes whether its tools can be called.
-      onLoaded: () => registry.recheckHandlers(SOURCE_HANDLERS),
+      onLoaded: () => registry.recheckHandlers(new Set(SOURCE_HANDLERS)),
     });
     // Before the first snapshots load, so sql tools find their sources.
     await dataSourceCatalog.load();

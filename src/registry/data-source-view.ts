@@ -7,23 +7,12 @@ import { referencedSecret } from './data-source-body.ts';
  * (`${secret:NAME}`), which is not secret; `secretSet` says whether this
  * process has TOOLPORT_SECRET_NAME. The resolved value is never read into it.
  */
-export interface DataSourceView {
-  id: string;
-  description: string;
-  kind: 'postgres';
-  url: string | null;
+export interface DataSourceView extends DataSourceDefinition {
   /** The secret the URL reference names; null for the built-in source. */
   secret: string | null;
   /** Whether that secret is set in this process; null for the built-in source (it needs none). */
   secretSet: boolean | null;
   builtIn: boolean;
-  access: DataSourceDefinition['access'];
-  poolSize: number;
-  statementTimeoutMs: number;
-  rowLimit: number;
-  enabled: boolean;
-  createdAt: string;
-  updatedAt: string;
   /** Whether this process can use the source now, and why not; absent where no pools are attached (the CLI). */
   available?: boolean;
   reason?: string;

@@ -27,6 +27,17 @@ const PHRASES: Record<string, string> = {
 };
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** The SQLSTATE of a driver error, looked for along its cause chain (drizzle wraps the driver's error), if it has one. */
+export function sqlStateOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && SQLSTATE.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 const GENERIC = 'the database did not answer';
 
 function phraseOf(code: string): string {

@@ -1,9 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${secret:NAME}` references are literal text here, not templates.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, createPostgresDatabase } from '../support/database.ts';
+import { backends, cliDatabase } from '../support/database.ts';
 import { runCli } from '../support/process.ts';
 
 /**
@@ -11,22 +8,14 @@ import { runCli } from '../support/process.ts';
  * (Postgres when TEST_DATABASE_URL is set, else an embedded data dir; the
  * REST tests cover the same writer on both).
  */
-const backend = backends.at(-1)!;
+const backend = backends.at(-1)!; // the backend cliDatabase() picks
 
 describe(`toolport add-database-tools (${backend})`, () => {
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    if (backend === 'postgres') {
-      const { url, drop } = await createPostgresDatabase();
-      env = { DATABASE_URL: url };
-      cleanup = drop;
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), 'toolport-cli-'));
-      env = { TOOLPORT_DATA_DIR: join(dir, 'data') };
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    }
-    Object.assign(env, { TOOLPORT_LOG_LEVEL: 'silent', TOOLPORT_SECRET_APP_DB_URL: 'postgres://app:Never-Shown-77@db.example/app' });
+    ({ env, cleanup } = await cliDatabase());
+    env.TOOLPORT_SECRET_APP_DB_URL = 'postgres://app:Never-Shown-77@db.example/app';
   });
   afterAll(() => cleanup?.());
 

@@ -1,9 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${secret:NAME}` references are literal text here, not templates.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, createPostgresDatabase } from '../support/database.ts';
+import { backends, cliDatabase } from '../support/database.ts';
 import { runCli } from '../support/process.ts';
 
 /**
@@ -12,7 +9,7 @@ import { runCli } from '../support/process.ts';
  * opens PGlite anew (~6 s each here), and the REST tests already cover both
  * backends through the same write service.
  */
-const backend = backends.at(-1)!;
+const backend = backends.at(-1)!; // the backend cliDatabase() picks
 
 const SECRET_VALUE = 'postgres://cli:Cli-Secret-Value-42@db.cli.example/warehouse';
 
@@ -20,16 +17,8 @@ describe(`toolport data-sources (${backend})`, () => {
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    if (backend === 'postgres') {
-      const { url, drop } = await createPostgresDatabase();
-      env = { DATABASE_URL: url };
-      cleanup = drop;
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), 'toolport-cli-'));
-      env = { TOOLPORT_DATA_DIR: join(dir, 'data') };
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    }
-    Object.assign(env, { TOOLPORT_LOG_LEVEL: 'silent', TOOLPORT_SECRET_WAREHOUSE_URL: SECRET_VALUE });
+    ({ env, cleanup } = await cliDatabase());
+    env.TOOLPORT_SECRET_WAREHOUSE_URL = SECRET_VALUE;
   });
   afterAll(() => cleanup?.());
 

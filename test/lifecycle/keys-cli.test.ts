@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, createPostgresDatabase } from '../support/database.ts';
+import { backends, cliDatabase } from '../support/database.ts';
 import { runCli } from '../support/process.ts';
 
 /**
@@ -10,22 +7,13 @@ import { runCli } from '../support/process.ts';
  * test: Postgres when TEST_DATABASE_URL is set, else an embedded data dir
  * (every CLI run opens PGlite anew); the service tests cover both backends.
  */
-const backend = backends.at(-1)!;
+const backend = backends.at(-1)!; // the backend cliDatabase() picks
 
 describe(`toolport keys (${backend})`, () => {
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    if (backend === 'postgres') {
-      const { url, drop } = await createPostgresDatabase();
-      env = { DATABASE_URL: url };
-      cleanup = drop;
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), 'toolport-keys-cli-'));
-      env = { TOOLPORT_DATA_DIR: join(dir, 'data') };
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    }
-    env.TOOLPORT_LOG_LEVEL = 'silent';
+    ({ env, cleanup } = await cliDatabase());
   });
   afterAll(() => cleanup?.());
 

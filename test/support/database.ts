@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
@@ -61,5 +64,25 @@ export async function openTestDatabase(backend: Backend): Promise<TestDatabase> 
       await database.close();
       await drop();
     },
+  };
+}
+
+/**
+ * The database a CLI test's commands run against, as environment variables:
+ * a fresh Postgres database when TEST_DATABASE_URL is set (the last of
+ * `backends`), else an embedded data dir in a temporary directory (every CLI
+ * run opens PGlite anew, so one backend is enough for a command's test).
+ */
+export async function cliDatabase(): Promise<{ backend: Backend; env: Record<string, string>; cleanup: () => Promise<void> }> {
+  const backend = backends.at(-1)!;
+  if (backend === 'postgres') {
+    const { url, drop } = await createPostgresDatabase();
+    return { backend, env: { DATABASE_URL: url, TOOLPORT_LOG_LEVEL: 'silent' }, cleanup: drop };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'toolport-cli-'));
+  return {
+    backend,
+    env: { TOOLPORT_DATA_DIR: join(dir, 'data'), TOOLPORT_LOG_LEVEL: 'silent' },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }

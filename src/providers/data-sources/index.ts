@@ -107,8 +107,9 @@ export class DataSources implements DataSourceAccessor, DataSourceSink {
     if (this.closed) return 'the data sources are closed (shutting down)';
     if (definition.id === SAMPLES_SOURCE_ID && definition.url === null) return this.samples.unavailableReason();
     if (definition.url === null) return `data source "${id}" has no URL`;
-    for (const name of secretNamesIn(definition.url)) if (this.secret(name) === undefined) return unsetSecretReason(name);
-    if (secretNamesIn(definition.url).length === 0) return `data source "${id}": the URL must be a \${secret:NAME} reference`;
+    const names = secretNamesIn(definition.url);
+    if (names.length === 0) return `data source "${id}": the URL must be a \${secret:NAME} reference`;
+    for (const name of names) if (this.secret(name) === undefined) return unsetSecretReason(name);
     const down = this.pools.get(id)?.knownDown();
     return down === undefined ? undefined : `down: ${down}`;
   }

@@ -6,29 +6,21 @@
  * pool: it asks for one transaction on a source by id, with the options the
  * call needs, and gets a session that runs statements with bound parameters.
  */
+import type { StoredDataSource } from '../../db/data-source-store.ts';
 
-export type DataSourceAccess = 'read_only' | 'read_write';
+export type DataSourceAccess = StoredDataSource['access'];
 
 export const DATA_SOURCE_ACCESS: readonly DataSourceAccess[] = ['read_only', 'read_write'];
 
 /** The id of the built-in source over the offline sample tables (Toolport's own database, a role with SELECT on those tables only). */
 export const SAMPLES_SOURCE_ID = 'samples';
 
-/** One `data_sources` row as the process holds it. */
-export interface DataSourceDefinition {
-  id: string;
-  description: string;
-  kind: 'postgres';
-  /** `${secret:NAME}` (resolved at call time, never returned or logged); null only for the built-in `samples` source. */
-  url: string | null;
-  access: DataSourceAccess;
-  poolSize: number;
-  statementTimeoutMs: number;
-  rowLimit: number;
-  enabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+/**
+ * One `data_sources` row as the process holds it: the store's shape (the
+ * `url` is a `${secret:NAME}` reference, resolved at call time and never
+ * returned or logged; null only for the built-in `samples` source).
+ */
+export type DataSourceDefinition = StoredDataSource;
 
 /** A result column: its name and its Postgres type name (`int4`, `text`, `timestamptz` …). */
 export interface SqlColumn {
