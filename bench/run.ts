@@ -21,6 +21,7 @@ import {
 import { CAN_PIN, LOAD_CPU, pin } from './lib/processes.ts';
 import { renderMarkdown } from './lib/report.ts';
 import { loadSettings, type Settings } from './lib/settings.ts';
+import { access } from './phases/access.ts';
 import { Bench } from './phases/bench.ts';
 import { calls } from './phases/calls.ts';
 import { cold } from './phases/cold.ts';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     ['workers', () => workers(bench)],
     ['http', () => http(bench)],
     ['sql', () => sql(bench)],
+    ['access', () => access(bench)],
   ];
   for (const [name, phase] of phases) {
     if (!settings.phases.includes(name as never)) continue;

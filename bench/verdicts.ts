@@ -3,6 +3,7 @@
 import { COLD_TOTAL } from './common.ts';
 import { overheadTarget } from './lib/overhead.ts';
 import type { TargetResult } from './lib/report.ts';
+import { ACCESS_CASES, ACCESS_CONNECTIONS, ACCESS_TARGET_RATIO } from './phases/access.ts';
 import type { Bench } from './phases/bench.ts';
 import { HTTP_DIRECT, HTTP_LABEL, HTTP_TOOL } from './phases/http.ts';
 import { SQL_CONNECTIONS, SQL_TARGET_RATIO, SQL_TOOL } from './phases/sql.ts';
@@ -94,6 +95,15 @@ export function finish(bench: Bench): void {
     measured: !sqlCase ? 'not measured' : bench.sqlRatio === null ? `no ratio: ${sqlCase.toolport.error ?? 'errors'}` : `${bench.sqlRatio.toFixed(2)} × direct`,
     met: !sqlCase ? null : bench.sqlRatio !== null && bench.sqlRatio >= SQL_TARGET_RATIO,
   });
+  for (const { id, label } of ACCESS_CASES) {
+    const measured = bench.accessRatios.get(id);
+    targets.push({
+      id: `${id}_c${ACCESS_CONNECTIONS}`,
+      target: `${label}: ≥ ${ACCESS_TARGET_RATIO} × the same call without one (c=${ACCESS_CONNECTIONS}, throughput)`,
+      measured: measured === undefined ? 'not measured' : measured === null ? 'no ratio: errors' : `${measured.toFixed(2)} × open`,
+      met: measured === undefined ? null : measured !== null && measured >= ACCESS_TARGET_RATIO,
+    });
+  }
   const health = byCase(HEALTH_UNDER_CPU, 1);
   targets.push({
     id: 'health_p99_under_cpu',
@@ -137,5 +147,6 @@ export function caseTargets(bench: Bench): Map<string, string> {
     [`${HEALTH_UNDER_CPU}@1`, 'health_p99_under_cpu'],
     [`${HTTP_TOOL}@1`, 'http_overhead_c1'],
     [`${SQL_TOOL}@${SQL_CONNECTIONS}`, 'sql_tool_c32'],
+    ...ACCESS_CASES.map(({ id }): [string, string] => [`${id}@${ACCESS_CONNECTIONS}`, `${id}_c${ACCESS_CONNECTIONS}`]),
   ]);
 }

@@ -50,6 +50,8 @@ export class Bench {
   readonly idle: { tools: number; rssMb: number }[] = [];
   /** The sql phase's throughput ratio (sql tool ÷ postgres.js directly, c=32), null when not measured. */
   sqlRatio: number | null = null;
+  /** The access phase's keyed ÷ open throughput ratios (c=32), by case id; null when not measured. */
+  readonly accessRatios = new Map<string, number | null>();
 
   constructor(
     readonly settings: Settings,

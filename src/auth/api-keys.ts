@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { ApiKeyStore, StoredApiKey } from '../db/api-key-store.ts';
+import { type ActorInput, type AuditRecorder, actorColumns, refusalOf, type WriteActor, writeActor } from '../observability/audit-write.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { parseOrThrow } from '../shared/validation.ts';
@@ -12,6 +13,8 @@ import { formatScopes, parseScopes } from './scopes.ts';
  * Managing API keys (REST /keys and `toolport keys`): create — the full key
  * is in the answer of create and nowhere else, ever —, list and revoke.
  * Neither the secret nor its hash is ever in what these return or log.
+ * Create and revoke are audited (key.create / key.revoke, details: the
+ * key's id, name, prefix and scopes; a refused one with its error code).
  */
 
 /** A key as lists and answers show it. */
@@ -102,6 +105,13 @@ export interface ApiKeysDeps {
   /** Called after every change (the process's own KeyRing.reload), so it does not wait for the change feed. */
   onChange?: () => Promise<void>;
   now?: () => number;
+  /** Where key.create / key.revoke entries go (the process's AuditLog); none: not audited. */
+  audit?: AuditRecorder | undefined;
+}
+
+/** What an entry says about a key: never the secret, never its hash. */
+function keyDetails(key: Pick<ApiKeyView, 'id' | 'name' | 'prefix' | 'scopes' | 'rateLimit'>): Record<string, unknown> {
+  return { keyId: key.id, name: key.name, prefix: key.prefix, scopes: [...key.scopes], rateLimit: key.rateLimit };
 }
 
 /** The prefix is random (40 bits); a collision is rare, and another draw resolves it. */
@@ -114,7 +124,21 @@ export class ApiKeys {
     this.now = deps.now ?? Date.now;
   }
 
-  async create(actor: string, input: CreateKeyInput): Promise<CreatedApiKey> {
+  async create(by: ActorInput, input: CreateKeyInput): Promise<CreatedApiKey> {
+    const who = writeActor(by);
+    try {
+      const created = await this.createKey(who.actor, input);
+      this.record(who, 'key.create', 'ok', keyDetails(created));
+      return created;
+    } catch (error) {
+      const { outcome, details } = refusalOf(error);
+      const name = (input as { name?: unknown } | null)?.name;
+      this.record(who, 'key.create', outcome, { ...(typeof name === 'string' ? { name: name.slice(0, 128) } : {}), ...details });
+      throw error;
+    }
+  }
+
+  private async createKey(actor: string, input: CreateKeyInput): Promise<CreatedApiKey> {
     const { name, scopes: texts, rate, expiresIn } = parseCreateKeyBody(input);
     const scopes = formatScopes(parseScopes(texts));
     const rateLimit = rate === undefined ? null : formatRateSpec(parseRateSpec(rate, '/rate'));
@@ -143,7 +167,23 @@ export class ApiKeys {
   }
 
   /** Revoke by id or prefix; revoking a revoked key again is not an error (it keeps its first revocation time). */
-  async revoke(actor: string, refText: string): Promise<ApiKeyView> {
+  async revoke(by: ActorInput, refText: string): Promise<ApiKeyView> {
+    const who = writeActor(by);
+    try {
+      const revoked = await this.revokeKey(who.actor, refText);
+      this.record(who, 'key.revoke', 'ok', keyDetails(revoked));
+      return revoked;
+    } catch (error) {
+      const { outcome, details } = refusalOf(error);
+      // The reference as given may be a whole key: only its prefix part is kept.
+      const ref = String(refText ?? '').trim();
+      const shown = looksLikeKey(ref) ? (splitKey(ref)?.prefix ?? '(a malformed key)') : ref.slice(0, 64);
+      this.record(who, 'key.revoke', outcome, { ref: shown, ...details });
+      throw error;
+    }
+  }
+
+  private async revokeKey(actor: string, refText: string): Promise<ApiKeyView> {
     const ref = refOf(refText);
     if (!PREFIX_PATTERN.test(ref) && !/^[0-9a-f-]{36}$/i.test(ref)) throw notFound(ref);
     const revoked = await this.deps.store.revoke(actor, ref);
@@ -151,6 +191,10 @@ export class ApiKeys {
     this.deps.logger.info('api key revoked', { id: revoked.id, name: revoked.name, prefix: revoked.prefix, actor });
     await this.changed();
     return keyView(revoked, this.now());
+  }
+
+  private record(who: WriteActor, action: string, outcome: string, details: Record<string, unknown>): void {
+    this.deps.audit?.record({ ...actorColumns(who), action, outcome, details });
   }
 
   private async changed(): Promise<void> {

@@ -29,6 +29,16 @@ export function isLoopbackHost(host: string): boolean {
   return address.range() === 'loopback';
 }
 
+/**
+ * Whether a socket's remote address is loopback (127.0.0.0/8, ::1, and
+ * IPv4-mapped ::ffff:127.x): the caller is on this machine. Undefined or
+ * unparsable is not.
+ */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address || !ipaddr.isValid(address)) return false;
+  return ipaddr.process(address).range() === 'loopback';
+}
+
 export function authPolicy({ bindHosts, configured }: { bindHosts: readonly string[]; configured: AuthPolicy | undefined }): AuthPolicyDecision {
   const open = bindHosts.filter((host) => !isLoopbackHost(host));
   const where = open.length

@@ -1,10 +1,14 @@
 import type { Hono } from 'hono';
+import type { AccessControl } from '../auth/access.ts';
+import type { ApiKeys } from '../auth/api-keys.ts';
+import type { AuditStore } from '../db/audit-store.ts';
 import type { Database } from '../db/client.ts';
 import { createRestApp } from '../http/app.ts';
 import type { KnownHandlers } from '../http/routes/handlers.ts';
 import type { DatabaseProbe } from '../http/routes/health.ts';
-import { createMcpEndpoint } from '../mcp/endpoint.ts';
 import { mcpRoutes } from '../mcp/route.ts';
+import { createScopedMcpEndpoints } from '../mcp/scoped-endpoints.ts';
+import type { AuditLog } from '../observability/audit-queue.ts';
 import type { ProcessStatus } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import { serverCatalog } from '../registry/catalog.ts';
@@ -24,8 +28,15 @@ export interface ListenerAppDeps {
   >;
   database: Database;
   registry: Registry;
+  /** The guarded call path (scopes, rate limits, audit: main/access-runtime.ts). */
   caller: ToolCaller;
   writes: ToolWrites;
+  /** Who is calling (API keys, the admin token, OAuth per server, TOOLPORT_AUTH). */
+  access: AccessControl;
+  /** /keys. */
+  keys: ApiKeys;
+  /** /audit reads the store (after flushing this process's queue); /health shows the queue's drops. */
+  audit: { store: AuditStore; log: AuditLog };
   dataSources: { catalog: DataSourceCatalog; writes: DataSourceWrites };
   status: ProcessStatus;
   logger: Logger;
@@ -70,7 +81,8 @@ export function databaseProbe(database: Database, status: ProcessStatus): Databa
 export function createListenerApp(deps: ListenerAppDeps, serverId: string): ListenerApp {
   const { config, registry, caller, logger } = deps;
   const catalog = serverCatalog(registry, serverId);
-  const mcp = createMcpEndpoint({
+  const mcp = createScopedMcpEndpoints({
+    serverId,
     catalog,
     caller,
     logger,
@@ -87,14 +99,16 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     catalog,
     caller,
     writes: deps.writes,
+    access: deps.access,
+    keys: deps.keys,
+    audit: { reader: deps.audit.store, beforeRead: () => deps.audit.log.flush(), health: () => deps.audit.log.health() },
     dataSources: { ...deps.dataSources, secret: config.secret },
-    adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
     maxJsonDepth: config.limits.jsonDepth,
     bindHost: config.host,
     allowedOrigins: config.allowedOrigins,
     // /mcp checks Origin/Host, bounds and vets its body itself, and answers in JSON-RPC, not in the REST envelope.
-    beside: [{ path: '/mcp', app: mcpRoutes(mcp, logger) }],
+    beside: [{ path: '/mcp', app: mcpRoutes(mcp, { access: deps.access, serverId, logger }) }],
     toolsPageSize: config.toolsPageSize,
     handlers: deps.handlers,
     status: () => deps.status.view(),

@@ -1,6 +1,11 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { AccessControl } from '../auth/access.ts';
+import type { ApiKeys } from '../auth/api-keys.ts';
+import type { AuditFilter, AuditPage } from '../db/audit-store.ts';
 import { isDatabaseUnavailable } from '../db/health.ts';
+import type { AuditHealth } from '../observability/audit-queue.ts';
 import type { StatusView } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
@@ -12,12 +17,15 @@ import { AppError, type ErrorCode, errorBody } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { SecretReader } from '../shared/secrets.ts';
 import type { RestEnv } from './env.ts';
-import { adminAuth } from './middleware/admin-auth.ts';
+import { credential, requireScope, requireVisibility, type ScopeChallenge } from './middleware/credential.ts';
 import { originGuard } from './middleware/origin-guard.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { dataSourcesRoutes } from './routes/data-sources.ts';
 import { handlersRoutes, type KnownHandlers } from './routes/handlers.ts';
 import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
 import { infoRoutes } from './routes/info.ts';
+import { keysRoutes } from './routes/keys.ts';
+import { oauthMetadataRoutes } from './routes/oauth-metadata.ts';
 import { toolPacksRoutes } from './routes/tool-packs.ts';
 import { toolsRoutes } from './routes/tools.ts';
 
@@ -29,7 +37,12 @@ export interface RestAppDeps {
   writes: ToolWrites;
   /** /data-sources (admin only): the sources of this process, their write service, and the secret reader (asked only whether a secret is set). */
   dataSources: { catalog: DataSourceCatalog; writes: DataSourceWrites; secret: SecretReader };
-  adminToken: string | undefined;
+  /** Who is calling (admin token, API keys, OAuth, local-open) → a Principal; every route but /health, /ready and the OAuth metadata asks. */
+  access: AccessControl;
+  /** /keys (admin). */
+  keys: ApiKeys;
+  /** /audit (admin) reads the store after flushing this process's queue; /health shows the queue. */
+  audit: { reader: { list(filter: AuditFilter): Promise<AuditPage> }; beforeRead?: () => Promise<void>; health: () => AuditHealth };
   maxBodyBytes: number;
   /** Nesting depth a JSON body may have (TOOLPORT_MAX_JSON_DEPTH). */
   maxJsonDepth: number;
@@ -63,46 +76,61 @@ function fromHttpException(error: HTTPException): AppError {
     404: 'not_found',
     413: 'payload_too_large',
     415: 'unsupported_media_type',
+    429: 'rate_limited',
   };
   return new AppError(byStatus[error.status] ?? 'internal', error.message || 'Request failed');
 }
 
-/** The REST routes of one listener; every error leaves in the one envelope. */
+/**
+ * The REST routes of one listener; every error leaves in the one envelope.
+ * Order: a request id for everything (/mcp included), the apps beside
+ * (/mcp, the OAuth metadata: their own checks), the Origin/Host guard,
+ * /health and /ready (for load balancers: no credential), then who is
+ * calling, then the routes, each with the scope it needs.
+ */
 export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
-  const { server, catalog, logger } = deps;
+  const { server, catalog, access, logger } = deps;
   const app = new Hono<RestEnv>();
+  app.use('*', requestId());
   for (const mounted of deps.beside ?? []) app.route(mounted.path, mounted.app);
+  // Public (RFC 9728) and read cross-origin by browser-based MCP clients: before the Origin guard and the credential.
+  app.route('/', oauthMetadataRoutes({ settings: () => access.oauthSettings(server) ?? null, resourceName: () => catalog.view()?.info.name }));
   // Every REST route, and unknown paths, after the mounts above: a foreign browser Origin or a rebound Host gets 403.
   app.use('*', originGuard({ bindHost: deps.bindHost, allowedOrigins: deps.allowedOrigins }));
   // REST bodies are bounded and vetted where they are read (readJson), without building a fetch Request.
-  app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database }));
+  app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database, audit: deps.audit.health }));
   app.route('/ready', readyRoutes({ server, database: deps.database }));
-  app.route('/info', infoRoutes({ catalog, version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }));
+  // Everything below needs a caller: a Principal, and this server's catalog as it sees it (c.get('catalog')).
+  app.use('*', credential(access, { server, catalog }));
+
+  const challenge: ScopeChallenge = (scope) => access.insufficientScopeChallenge(server, scope);
+  const reads = requireVisibility(server, challenge);
+  const writes = requireScope('write', server, challenge);
+  const admin = requireScope('admin', '*', challenge);
+  const limits = { maxBytes: deps.maxBodyBytes, maxDepth: deps.maxJsonDepth };
+
+  app.use('/info', reads);
+  app.route('/info', infoRoutes({ version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }));
+  app.use('/handlers', reads);
   app.route('/handlers', handlersRoutes(deps.handlers));
-  app.route(
-    '/tools/packs',
-    toolPacksRoutes({ catalog, writes: deps.writes, auth: adminAuth(deps.adminToken), limits: { maxBytes: deps.maxBodyBytes, maxDepth: deps.maxJsonDepth } }),
-  );
+  app.route('/tools/packs', toolPacksRoutes({ catalog, writes: deps.writes, auth: writes, challenge, limits }));
   app.route(
     '/tools',
     toolsRoutes({
       catalog,
       caller: deps.caller,
       writes: deps.writes,
-      auth: adminAuth(deps.adminToken),
+      auth: writes,
+      reads,
+      challenge,
       maxBodyBytes: deps.maxBodyBytes,
       maxJsonDepth: deps.maxJsonDepth,
       pageSize: deps.toolsPageSize,
     }),
   );
-  app.route(
-    '/data-sources',
-    dataSourcesRoutes({
-      ...deps.dataSources,
-      auth: adminAuth(deps.adminToken),
-      limits: { maxBytes: deps.maxBodyBytes, maxDepth: deps.maxJsonDepth },
-    }),
-  );
+  app.route('/data-sources', dataSourcesRoutes({ ...deps.dataSources, auth: admin, limits }));
+  app.route('/keys', keysRoutes({ keys: deps.keys, auth: admin, limits }));
+  app.route('/audit', auditRoutes({ reader: deps.audit.reader, beforeRead: deps.audit.beforeRead, auth: admin }));
 
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
@@ -124,6 +152,8 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
       logger.error('unhandled error', { server, method: c.req.method, path: c.req.path, error: thrown.message });
       error = new AppError('internal', 'Internal error; see the server log');
     }
+    // A rate limit says when to come back (RFC 9110 Retry-After, whole seconds); the body carries retryAfterMs too.
+    if (error.code === 'rate_limited' && typeof error.extra?.retryAfterSeconds === 'number') c.header('Retry-After', String(error.extra.retryAfterSeconds));
     return c.json(errorBody(error, server), error.status as 400);
   });
 

@@ -23,8 +23,12 @@ const USAGE = `Usage: toolport <command>
                                            the databases sql tools query (data-sources --help for the options)
   add-database-tools --server <id> --source <source> --mode <user_ro|user_rw|admin_ro|admin_rw> [--prefix <p>] [--json]
                                            the database tool pack's tools, as rows of that server
+  keys create --name <n> --scope <scope> [--scope …] [--expires 30d] [--rate 600/min] | list | revoke <id|prefix>
+                                           API keys every listener of this database accepts (keys --help for scopes)
 
-Configuration comes from the environment: see .env.example and the README.`;
+Configuration comes from the environment: see .env.example and the README. Who may call: TOOLPORT_AUTH
+(required | local-open; unset, it follows TOOLPORT_HOST: off loopback every request needs a key), API keys
+(toolport keys), TOOLPORT_ADMIN_TOKEN, and OAuth per server (servers.auth); the start-up log line "access" says which.`;
 
 function fail(error: unknown): never {
   if (isAppError(error) && error.details) {
@@ -87,7 +91,6 @@ async function main(argv: string[]): Promise<void> {
     if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${DATA_SOURCES_USAGE}\n`);
     return runDataSources(loadConfig(process.env), argv.slice(1));
   }
-  // Not in USAGE yet: keys are not checked by the listeners until the access-control work wires them in (issue 12).
   if (argv[0] === 'keys') {
     const { KEYS_USAGE, runKeys } = await import('./commands/keys.ts');
     if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${KEYS_USAGE}\n`);

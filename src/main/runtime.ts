@@ -1,3 +1,4 @@
+import { AuditStore } from '../db/audit-store.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { DataSourceStore, SOURCE_HANDLERS } from '../db/data-source-store.ts';
 import { DatabaseHealth } from '../db/health.ts';
@@ -7,6 +8,7 @@ import type { Handler } from '../handlers/define.ts';
 import { createDatabaseKind } from '../handlers/kinds/database/index.ts';
 import { createHttpKind } from '../handlers/kinds/http/index.ts';
 import { createSqlKind } from '../handlers/kinds/sql/index.ts';
+import { AuditLog } from '../observability/audit-queue.ts';
 import { ProcessStatus } from '../observability/process-status.ts';
 import { DataSources } from '../providers/data-sources/index.ts';
 import type { DataSourceAccessor, DataSourceSink } from '../providers/data-sources/types.ts';
@@ -44,6 +46,15 @@ export interface Runtime {
   /** The `data_sources` rows as this process holds them (GET /data-sources); the change feed keeps it current. */
   dataSourceCatalog: DataSourceCatalog;
   dataSourceWrites: DataSourceWrites;
+  /**
+   * The audit log queue of this process (calls and registry writes), and the
+   * store it writes to (GET /audit reads it). Not started here: whoever owns
+   * the runtime starts it after the migration and stops it after the
+   * listeners (it flushes last). Unstarted, it queues and writes nothing on
+   * its own and holds no timer, so a process that never starts it still exits.
+   */
+  audit: AuditLog;
+  auditStore: AuditStore;
 }
 
 export interface RuntimeOptions {
@@ -72,6 +83,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const store = new RegistryStore(database.db);
     const registry = new Registry(store, handlers, logger, config.limits);
     const status = new ProcessStatus(new DatabaseHealth(logger));
+    const auditStore = new AuditStore(database);
+    const audit = new AuditLog({ store: auditStore, logger, storeArguments: config.audit.storeArguments, retentionDays: config.audit.retentionDays });
     // The registry's current handlers, not the map of the start: handler modules may change them at run time.
     const writes = new ToolWrites({
       store,
@@ -81,6 +94,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       },
       health: status.database,
       limits: config.limits,
+      audit,
     });
     options.dataSources?.bindOwnDatabase?.(database);
     const dataSourceStore = new DataSourceStore(database.db);
@@ -93,7 +107,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     });
     // Before the first snapshots load, so sql tools find their sources.
     await dataSourceCatalog.load();
-    const dataSourceWrites = new DataSourceWrites({ store: dataSourceStore, catalog: dataSourceCatalog, health: status.database });
+    const dataSourceWrites = new DataSourceWrites({ store: dataSourceStore, catalog: dataSourceCatalog, health: status.database, audit });
     const seeded = await seedIfEmpty({ database, store, writes, handlers });
     if (seeded) logger.info('seeded the empty registry', { ...seeded });
     const providers = createProviders(config.providers, database.db, options.fetch ?? fetch, { timeoutMs: Math.max(1000, config.callTimeoutMs - 500) });
@@ -113,6 +127,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       pool,
       dataSourceCatalog,
       dataSourceWrites,
+      audit,
+      auditStore,
     };
   } catch (error) {
     if (!options.database) await database.close().catch(() => {});
@@ -165,12 +181,14 @@ export function createChangeFeed(
   runtime: Runtime,
   logger: Logger,
   onServersChanged: (serverIds: string[] | 'all') => Promise<void>,
+  onApiKeysChanged?: () => Promise<void>,
 ): ChangeFeed {
   return new ChangeFeed(runtime.database, runtime.store, runtime.registry, logger, {
     pollMs: config.changePollMs,
     retentionHours: config.changeRetentionHours,
     onServersChanged,
     onDataSourcesChanged: () => runtime.dataSourceCatalog.reload(),
+    onApiKeysChanged,
     onHealth: (ok, error) => runtime.status.database.report(ok, error),
   });
 }

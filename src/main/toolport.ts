@@ -1,3 +1,4 @@
+import type { OAuthVerifierOptions } from '../auth/oauth/verifier.ts';
 import type { Database } from '../db/client.ts';
 import type { Handler } from '../handlers/define.ts';
 import { handlers as builtInHandlers } from '../handlers/index.ts';
@@ -9,6 +10,7 @@ import { DataSources } from '../providers/data-sources/index.ts';
 import type { ChangeFeed } from '../registry/change-feed.ts';
 import type { Config } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
+import { type AccessRuntime, createAccessRuntime } from './access-runtime.ts';
 import { followHandlerModules, HandlerModules } from './handler-modules.ts';
 import { createChangeFeed, createRuntime, type Runtime, type RuntimeOptions, withHandlerKinds } from './runtime.ts';
 import { VERSION } from './version.ts';
@@ -19,6 +21,8 @@ export interface Toolport {
   /** The shared parts (store, registry, write service …), for commands and tests. */
   runtime: Runtime;
   feed: ChangeFeed;
+  /** Keys, access control, rate limits, the audit log. */
+  access: AccessRuntime;
   /** Live view: listeners come and go as servers rows change. */
   listeners: Map<string, Listener>;
   servers: ServerManager;
@@ -38,6 +42,8 @@ export interface StartOptions {
   fetch?: typeof fetch;
   /** Where the loaded data sources go (the pools), see RuntimeOptions.dataSources. */
   dataSources?: RuntimeOptions['dataSources'];
+  /** OAuth verification knobs (tests shorten the JWKS refetch cooldown). */
+  oauthVerifier?: OAuthVerifierOptions;
 }
 
 /**
@@ -65,12 +71,27 @@ export async function startToolport(config: Config, options: StartOptions = {}):
   const { database, store, registry, status } = runtime;
   followHandlerModules(modules, registry);
   const ownsDatabase = !options.database;
-  const listenerDeps = {
+  const access = createAccessRuntime({
     config,
     database,
     registry,
     caller: runtime.caller,
+    logger,
+    audit: runtime.audit,
+    auditStore: runtime.auditStore,
+    verifierOptions: options.oauthVerifier,
+  });
+  // The database is migrated by now; the entries queued while seeding are written at the first flush.
+  runtime.audit.start();
+  const listenerDeps = {
+    config,
+    database,
+    registry,
+    caller: access.caller,
     writes: runtime.writes,
+    access: access.access,
+    keys: access.keys,
+    audit: { store: access.auditStore, log: access.audit },
     dataSources: { catalog: runtime.dataSourceCatalog, writes: runtime.dataSourceWrites },
     status,
     logger,
@@ -78,10 +99,18 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     handlers: () => modules.known(),
   };
   const servers = new ServerManager({ config, store, registry, status, logger, createApp: (serverId) => createListenerApp(listenerDeps, serverId) });
-  const feed = createChangeFeed(config, runtime, logger, (ids) => servers.reconcile(ids));
+  const feed = createChangeFeed(
+    config,
+    runtime,
+    logger,
+    (ids) => servers.reconcile(ids),
+    () => access.keyRing.reload(),
+  );
   let sql: SqlPort | undefined;
   try {
     await feed.init();
+    await access.start();
+    logger.info('access', { policy: access.decision.policy, why: access.decision.reason, keys: access.keyRing.size });
     const rows = await store.listServers();
     checkSelection(config, rows);
     for (const wanted of config.servers ?? []) {
@@ -92,7 +121,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     await servers.reconcile('all', true);
     await feed.start();
 
-    if (!config.adminToken) {
+    if (!config.adminToken && access.decision.policy === 'local-open') {
       logger.warn('TOOLPORT_ADMIN_TOKEN is unset: registry writes (POST/PUT/PATCH/DELETE /tools) are open to local callers on this machine');
     }
     if (database.pglite && options.sqlPort !== false) {
@@ -104,6 +133,8 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     modules.close();
     await feed.stop().catch(() => {});
     await servers.stopAll(0).catch(() => {});
+    await access.stop().catch(() => {});
+    await runtime.audit.stop().catch(() => {});
     await sql?.stop().catch(() => {});
     await runtime.pool.close().catch(() => {});
     await kinds.close().catch(() => {});
@@ -115,6 +146,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
   return {
     runtime,
     feed,
+    access,
     listeners: servers.listeners,
     servers,
     sqlPort: sql?.port,
@@ -123,6 +155,9 @@ export async function startToolport(config: Config, options: StartOptions = {}):
         modules.close();
         await feed.stop();
         await servers.stopAll(config.shutdownTimeoutMs);
+        await access.stop();
+        // After the listeners: the calls and writes they finished are in the audit queue, flushed here.
+        await runtime.audit.stop();
         await sql?.stop();
         await runtime.pool.close();
         await kinds.close();

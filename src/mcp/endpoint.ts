@@ -1,4 +1,6 @@
-import { createMcpHandler, InMemoryServerEventBus, isLegacyRequest } from '@modelcontextprotocol/server';
+import { type AuthInfo, createMcpHandler, InMemoryServerEventBus, isLegacyRequest } from '@modelcontextprotocol/server';
+import type { Principal } from '../auth/principal.ts';
+import { formatScopes } from '../auth/scopes.ts';
 import { jsonContentTypeProblem } from '../shared/content-type.ts';
 import { type BodyText, readBoundedText, tooLargeMessage } from '../shared/http-body.ts';
 import { findJsonProblem, jsonProblemMessage } from '../shared/json-guard.ts';
@@ -18,12 +20,17 @@ const INVALID_REQUEST = -32600;
  * (`_meta` envelope, server/discover, subscriptions/listen) go to the SDK's
  * createMcpHandler; 2025-era traffic (initialize, Mcp-Session-Id, GET
  * stream, DELETE) to our sessionful leg. Both are fed by the same catalog
- * view and the same change events.
+ * view and the same change events. The caller (resolved by route.ts) rides
+ * along to every tools/call as the request's authInfo.
  */
 export interface McpEndpoint {
   label: string;
-  /** An EncodedResult is a JSON-RPC result the caller may write without building a Response (see route.ts). */
-  handle(request: Request): Promise<Response | EncodedResult>;
+  /**
+   * Answer one request made by `principal` (`requestId`: the audit log's).
+   * An EncodedResult is a JSON-RPC result the caller may write without
+   * building a Response (see route.ts).
+   */
+  handle(request: Request, principal: Principal, requestId?: string): Promise<Response | EncodedResult>;
   /** Ends listen streams and sessions, so shutdown does not wait on open SSE connections. */
   close(): Promise<void>;
 }
@@ -37,6 +44,15 @@ export interface McpEndpointDeps extends McpServerDeps {
   maxJsonDepth: number;
   sessionIdleMs: number;
   maxSessions: number;
+}
+
+/**
+ * The principal as the SDK passes it through to handlers (`ctx.http.authInfo`;
+ * server.ts callerOf reads it back). The credential itself is never put here:
+ * nothing after authentication needs it, and the SDK may log or expose authInfo.
+ */
+export function authInfoOf(principal: Principal, requestId: string | undefined): AuthInfo {
+  return { token: '', clientId: principal.actor, scopes: formatScopes(principal.scopes), extra: { principal, requestId } };
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
@@ -109,17 +125,19 @@ export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
   let closed = false;
   return {
     label,
-    async handle(request) {
+    async handle(request, principal, requestId) {
       const rejected = guard.check(request);
       if (rejected) return rejected;
       if (closed) return jsonRpcError(503, SERVER_ERROR, 'The server is shutting down');
       const body = await readBody(request);
       if (body instanceof Response) return body;
+      const authInfo = authInfoOf(principal, requestId);
+      const sdk = () => modern.fetch(request, { parsedBody: body.parsed, authInfo });
       // Plain 2026-07-28 requests are modern by their headers and envelope: answer them before classifying.
-      const fast = fastPath.answer(request, body.parsed, () => modern.fetch(request, { parsedBody: body.parsed }));
+      const fast = fastPath.answer(request, body.parsed, { principal, requestId }, sdk);
       if (fast) return fast;
-      if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed);
-      return modern.fetch(request, { parsedBody: body.parsed });
+      if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed, authInfo);
+      return sdk();
     },
     async close() {
       if (closed) return;

@@ -9,14 +9,23 @@ export const SERVER_ERROR = -32000;
 export const PARSE_ERROR = -32700;
 /** The code the SDK (and so most clients) use for an unknown Mcp-Session-Id. */
 export const SESSION_NOT_FOUND = -32001;
+/** Access refusals (documented in the README): a missing or wrong credential (HTTP 401), */
+export const UNAUTHORIZED = -32001;
+/** a scope the caller lacks (`data.scope`), */
+export const FORBIDDEN = -32003;
+/** a rate limit used up (`data.retryAfterMs`, `retryAfterSeconds`, `limit`). */
+export const RATE_LIMITED = -32029;
 
 export type JsonRpcId = string | number | null;
 
-export function jsonRpcError(status: number, code: number, message: string, options: { id?: JsonRpcId; headers?: Record<string, string> } = {}): Response {
-  return Response.json(
-    { jsonrpc: '2.0', error: { code, message }, id: options.id ?? null },
-    { status, headers: { 'content-type': 'application/json', ...options.headers } },
-  );
+export function jsonRpcError(
+  status: number,
+  code: number,
+  message: string,
+  options: { id?: JsonRpcId; headers?: Record<string, string>; data?: unknown } = {},
+): Response {
+  const error = options.data === undefined ? { code, message } : { code, message, data: options.data };
+  return Response.json({ jsonrpc: '2.0', error, id: options.id ?? null }, { status, headers: { 'content-type': 'application/json', ...options.headers } });
 }
 
 /** The id of a single JSON-RPC request body, so an error can be matched to it. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isInitializeRequest, type Server as SdkServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { type AuthInfo, isInitializeRequest, type Server as SdkServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { jsonRpcError, requestIdOf, SERVER_ERROR, SESSION_NOT_FOUND } from './jsonrpc.ts';
 import type { SessionStore } from './sessions.ts';
 
@@ -8,6 +8,7 @@ import type { SessionStore } from './sessions.ts';
  * sessionful transport and Server; later requests, the GET notification
  * stream and DELETE find it by Mcp-Session-Id. Deliberately not the SDK 1.x
  * JSON-mode stateful path, which leaks an entry per POST (SDK issue #2559).
+ * A session belongs to the actor that opened it (`authInfo.clientId`).
  */
 export interface LegacyLegOptions {
   /** `server "finance"`, for messages. */
@@ -26,7 +27,7 @@ function opensSession(body: unknown): boolean {
 export function createLegacyLeg(options: LegacyLegOptions) {
   const { sessions, label } = options;
 
-  async function open(request: Request, parsedBody: unknown): Promise<Response> {
+  async function open(request: Request, parsedBody: unknown, authInfo: AuthInfo): Promise<Response> {
     if (!sessions.hasRoom()) {
       return jsonRpcError(
         503,
@@ -41,7 +42,7 @@ export function createLegacyLeg(options: LegacyLegOptions) {
     const server = options.createServer();
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id: string): void => sessions.add(id, server, transport),
+      onsessioninitialized: (id: string): void => sessions.add(id, authInfo.clientId, server, transport),
       onsessionclosed: (id) => sessions.remove(id, 'DELETE'),
       maxRequestBodySize: options.maxBodyBytes,
     });
@@ -51,29 +52,30 @@ export function createLegacyLeg(options: LegacyLegOptions) {
     };
     try {
       await server.connect(transport);
-      const response = await transport.handleRequest(request, { parsedBody });
+      const response = await transport.handleRequest(request, { parsedBody, authInfo });
       // A refused initialize (bad params, wrong Accept header) leaves no session behind.
       if (!transport.sessionId) await server.close().catch(() => {});
-      const session = transport.sessionId ? sessions.get(transport.sessionId) : undefined;
+      const session = transport.sessionId ? sessions.get(transport.sessionId, authInfo.clientId) : undefined;
       return session ? sessions.track(session, response) : response;
     } finally {
       release();
     }
   }
 
-  return async function serveLegacy(request: Request, parsedBody: unknown): Promise<Response> {
+  return async function serveLegacy(request: Request, parsedBody: unknown, authInfo: AuthInfo): Promise<Response> {
     const id = request.headers.get('mcp-session-id');
     if (id) {
-      const session = sessions.get(id);
-      // The spec's answer for an unknown, ended or expired session: 404, and the client starts over.
+      const session = sessions.get(id, authInfo.clientId);
+      // The spec's answer for an unknown, ended or expired session — or another caller's: 404, and the client starts over.
       if (!session) {
         return jsonRpcError(404, SESSION_NOT_FOUND, `Session not found: it ended or expired. Send a new initialize request without Mcp-Session-Id.`, {
           id: requestIdOf(parsedBody),
         });
       }
-      return sessions.track(session, await session.transport.handleRequest(request, { parsedBody }));
+      // This request's authInfo, not the opener's: the same actor, but its requestId (and a key's current scopes) are this request's.
+      return sessions.track(session, await session.transport.handleRequest(request, { parsedBody, authInfo }));
     }
-    if (request.method === 'POST' && opensSession(parsedBody)) return open(request, parsedBody);
+    if (request.method === 'POST' && opensSession(parsedBody)) return open(request, parsedBody, authInfo);
     return jsonRpcError(400, SERVER_ERROR, 'Bad Request: send the Mcp-Session-Id header of your session, or start one with an initialize request.', {
       id: requestIdOf(parsedBody),
     });

@@ -1,10 +1,25 @@
 import { type CallToolResult, ProtocolError, ProtocolErrorCode, Server as SdkServer } from '@modelcontextprotocol/server';
+import type { Principal } from '../auth/principal.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import { CallResult } from '../registry/call-result.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
 import { type AppError, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { FORBIDDEN, RATE_LIMITED } from './jsonrpc.ts';
 import { listToolsPage } from './tool-list.ts';
+
+/** Who is asking, as /mcp hands it to the SDK (`authInfo.extra`); absent on stdio, the local user. */
+export interface CallerInfo {
+  principal?: Principal | undefined;
+  requestId?: string | undefined;
+}
+
+/** The caller that route.ts put into the request's authInfo (see authInfoOf in endpoint.ts). */
+export function callerOf(ctx: { http?: { authInfo?: { extra?: Record<string, unknown> } } }): CallerInfo {
+  const extra = ctx.http?.authInfo?.extra;
+  if (!extra) return {};
+  return { principal: extra.principal as Principal | undefined, requestId: extra.requestId as string | undefined };
+}
 
 /** What the MCP adapters need: the catalog, the call path, and who we are. */
 export interface McpServerDeps {
@@ -40,7 +55,8 @@ export function createMcpServer(deps: McpServerDeps): SdkServer {
     const outputSchema = catalog.resolve(name)?.row.outputSchema ?? undefined;
     let result: CallResult;
     try {
-      result = await caller.call(catalog, name, args ?? {}, { signal: ctx.mcpReq.signal });
+      const { principal, requestId } = callerOf(ctx);
+      result = await caller.call(catalog, name, args ?? {}, { signal: ctx.mcpReq.signal, principal, requestId });
     } catch (error) {
       result = failureResult(deps.logger, catalog, name, error);
     }
@@ -63,7 +79,9 @@ function describe(error: AppError, tool: string): string {
 /**
  * The MCP rule: what the model can fix (its arguments, a failing handler, a
  * timeout) is a tool result with isError, so it is shown to the model; a tool
- * that is not there is a protocol error, as is anything unexpected.
+ * that is not there is a protocol error, as is anything unexpected. Access
+ * refusals are protocol errors with their own codes and what a client needs
+ * in `data`: the scope it lacks, or when to retry.
  */
 export function failureResult(logger: Logger, catalog: ToolCatalog, tool: string, error: unknown): CallResult {
   if (isAppError(error)) {
@@ -75,6 +93,16 @@ export function failureResult(logger: Logger, catalog: ToolCatalog, tool: string
       case 'not_found':
       case 'unavailable':
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+      case 'forbidden':
+        throw new ProtocolError(FORBIDDEN, error.message, { scope: error.extra?.scope });
+      case 'rate_limited': {
+        const extra = error.extra ?? {};
+        throw new ProtocolError(RATE_LIMITED, error.message, {
+          retryAfterMs: extra.retryAfterMs,
+          retryAfterSeconds: extra.retryAfterSeconds,
+          limit: extra.limit,
+        });
+      }
     }
   }
   logger.error('mcp tools/call failed', { catalog: catalog.label, tool, error: (error as Error)?.message ?? String(error) });

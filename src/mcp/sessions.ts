@@ -10,6 +10,8 @@ import type { Logger } from '../shared/logger.ts';
  */
 export interface LegacySession {
   id: string;
+  /** The principal's actor that opened it: only that actor may use it (no session hijack by id). */
+  actor: string;
   server: SdkServer;
   transport: WebStandardStreamableHTTPServerTransport;
   lastSeen: number;
@@ -54,14 +56,20 @@ export class SessionStore {
     };
   }
 
-  add(id: string, server: SdkServer, transport: WebStandardStreamableHTTPServerTransport): void {
-    this.sessions.set(id, { id, server, transport, lastSeen: Date.now(), openStreams: 0 });
+  add(id: string, actor: string, server: SdkServer, transport: WebStandardStreamableHTTPServerTransport): void {
+    this.sessions.set(id, { id, actor, server, transport, lastSeen: Date.now(), openStreams: 0 });
     this.options.logger.debug('mcp session opened', { server: this.options.label, session: id, sessions: this.sessions.size });
   }
 
-  get(id: string): LegacySession | undefined {
+  /**
+   * The session with this id opened by `actor`, or undefined. Another
+   * actor's session is answered like an unknown one (and not touched), so
+   * an id seen elsewhere neither works nor tells that it exists.
+   */
+  get(id: string, actor: string): LegacySession | undefined {
     const session = this.sessions.get(id);
-    if (session) session.lastSeen = Date.now();
+    if (!session || session.actor !== actor) return undefined;
+    session.lastSeen = Date.now();
     return session;
   }
 

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { Principal } from '../auth/principal.ts';
 import { type HandlerResult, type JsonObject, ToolInputError } from '../handlers/define.ts';
 import { CallToolResultSchema, isToolResult, type ToolResultInit, toolResult } from '../handlers/result.ts';
 import type { Providers } from '../providers/index.ts';
@@ -30,6 +31,15 @@ export interface CallOptions {
    * of a pure tool's call and most handlers never look.
    */
   signal: AbortSignal | (() => AbortSignal) | undefined;
+  /**
+   * Who is calling (REST and /mcp always say; stdio is the local user). The
+   * call guard (call-guard.ts) checks its `call` scope, its rate limits and
+   * audits the call; the handler sees its actor as `ctx.caller` (the `sql`
+   * kind's toolport.caller).
+   */
+  principal?: Principal | undefined;
+  /** The request id of the REST or MCP request (the audit log's request_id). */
+  requestId?: string | undefined;
 }
 
 /** The one execution path for REST, MCP (both eras, the fast path) and stdio. */
@@ -161,6 +171,7 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
                   return run.signal();
                 },
                 providers: deps.providers,
+                caller: options.principal?.actor,
               }),
             deps.callTimeoutMs,
             options.signal,

@@ -32,6 +32,8 @@ export interface ChangeFeedOptions {
   onServersChanged(serverIds: string[] | 'all'): Promise<void>;
   /** data_sources rows changed (or may have: a full re-sync): re-read them whole. */
   onDataSourcesChanged?(): Promise<void>;
+  /** api_keys rows changed (or may have): re-read the key ring. */
+  onApiKeysChanged?(): Promise<void>;
   onHealth(ok: boolean, error?: string): void;
 }
 
@@ -203,6 +205,7 @@ export class ChangeFeed {
     // It answers again: let writes through now, not after re-reading every server (which may take a while).
     this.answered();
     await this.options.onDataSourcesChanged?.();
+    await this.options.onApiKeysChanged?.();
     await this.options.onServersChanged('all'); // re-reads every served server
     this.floor = Math.max(this.floor, floor);
     this.applied.clear();
@@ -215,8 +218,10 @@ export class ChangeFeed {
     const servers = new Set<string>();
     const tools = new Map<string, Set<string>>();
     let dataSources = false;
+    let apiKeys = false;
     for (const row of rows) {
       if (row.tableName === 'data_sources') dataSources = true;
+      else if (row.tableName === 'api_keys') apiKeys = true;
       else if (row.tableName === 'servers') servers.add(row.serverId);
       else if (row.name) {
         let names = tools.get(row.serverId);
@@ -226,6 +231,7 @@ export class ChangeFeed {
     }
     // Sources first: tools re-read below may name a source that was just added.
     if (dataSources) await this.options.onDataSourcesChanged?.();
+    if (apiKeys) await this.options.onApiKeysChanged?.();
     if (servers.size) await this.options.onServersChanged([...servers]);
     for (const [serverId, names] of tools) {
       if (servers.has(serverId)) continue; // reloaded whole by onServersChanged

@@ -16,6 +16,9 @@ export interface DatabasePackRequest {
   writes: ToolWrites;
   /** Recorded in the change log (`admin-token`, `cli:add-database-tools` …). */
   actor: string;
+  /** The caller's readable name and the request id, for the audit entries. */
+  actorName?: string | undefined;
+  requestId?: string | undefined;
   serverId: string;
   source: string;
   mode: DatabaseMode;
@@ -65,7 +68,13 @@ export async function addDatabaseTools(request: DatabasePackRequest): Promise<Da
       },
     };
   });
-  const rows: ToolRow[] = await writes.batch(request.actor, async (batch, store) => {
+  const who = {
+    actor: request.actor,
+    actorName: request.actorName,
+    requestId: request.requestId,
+    import: { kind: 'database-pack', source: request.source, mode: request.mode, prefix: request.prefix },
+  };
+  const rows: ToolRow[] = await writes.batch(who, async (batch, store) => {
     if (!(await store.getServer(serverId))) throw new AppError('not_found', `Server "${serverId}" does not exist`);
     const taken = await store.getToolsByName(
       serverId,
@@ -83,7 +92,8 @@ export async function addDatabaseTools(request: DatabasePackRequest): Promise<Da
       });
     }
     const written: ToolRow[] = [];
-    for (const { body } of bodies) written.push((await batch.create({ actor: request.actor, serverId, body })).row);
+    for (const { body } of bodies)
+      written.push((await batch.create({ actor: request.actor, actorName: request.actorName, requestId: request.requestId, serverId, body })).row);
     return written;
   });
   return {

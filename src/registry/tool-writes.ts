@@ -2,6 +2,8 @@ import type { DatabaseHealth } from '../db/health.ts';
 import { draftOfRow, type RegistryStore } from '../db/registry-store.ts';
 import type { ToolRow } from '../db/schema.ts';
 import type { Handler } from '../handlers/define.ts';
+import type { AuditEntry } from '../observability/audit-entry.ts';
+import { type AuditRecorder, actorColumns, refusalOf, type WriteActor, writeActor } from '../observability/audit-write.ts';
 import { safeDatabaseReason } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import { sameJson } from '../shared/json-equal.ts';
@@ -17,11 +19,25 @@ import type { ToolEntry } from './snapshot.ts';
  * (`ifMatch`: the version the writer last read), and returns the entry as the
  * registry of this process now holds it; other processes follow through the
  * change feed.
+ *
+ * The audit log gets one entry per write once it committed (create, update,
+ * delete; a patch that only flips `enabled`: enable/disable), with the
+ * versions before and after and the changed fields' names — and one per
+ * refused write, outcome = the error code. Writes inside a batch (seed file,
+ * OpenAPI import, database pack) are `import` entries, recorded after the
+ * batch committed, one per tool written; a failed batch records one entry.
+ * The database trigger of SQL edits skips these writes (toolport.actor is
+ * set), so nothing is recorded twice.
  */
-export interface WriteTarget {
-  /** Who writes: recorded in the change log (`admin-token`, `local`, `seed` …). */
+export interface WriteTarget extends WriteActor {
+  /** Who writes: recorded in the change log and the audit log (`admin-token`, `key:<id>`, `local`, `seed` …). */
   actor: string;
   serverId: string;
+}
+
+/** A batch's writer, and what the import was (kept in each entry's details.import). */
+export interface BatchActor extends WriteActor {
+  import?: Record<string, unknown> | undefined;
 }
 
 export interface ToolWritesDeps {
@@ -32,6 +48,8 @@ export interface ToolWritesDeps {
   health: DatabaseHealth | undefined;
   /** Bounds on the schemas written (README "Limits"); the defaults when omitted. */
   limits?: SchemaLimits | undefined;
+  /** Where write entries go (the process's AuditLog); none: writes are not audited. */
+  audit?: AuditRecorder | undefined;
 }
 
 export interface WrittenTool {
@@ -58,6 +76,28 @@ interface Batch {
   written: ToolRow[];
   /** Rows deleted in the batch: removed from the registry after the commit. */
   deleted: ToolRow[];
+  /** Entries of the batch's writes, recorded once it committed. */
+  entries: AuditEntry[];
+}
+
+/** What one write tells its audit entry (the actor columns and the outcome are added around it). */
+type Audited = Pick<AuditEntry, 'action' | 'tool' | 'versionBefore' | 'versionAfter' | 'details'>;
+
+/** The draft fields whose values differ: what a patch or replace changed. */
+function changedFields(before: ToolDraft, after: ToolDraft): string[] {
+  return (Object.keys(after) as (keyof ToolDraft)[]).filter((key) => !sameJson(before[key], after[key])).sort();
+}
+
+/** A patch that only sets `enabled` (or changed nothing but it) is an enable/disable. */
+function patchAction(patch: PatchToolBody, changed: readonly string[] | undefined): string {
+  const keys = changed && changed.length > 0 ? changed : Object.keys(patch).filter((key) => (patch as Record<string, unknown>)[key] !== undefined);
+  if (keys.length === 1 && keys[0] === 'enabled') return patch.enabled === false ? 'disable' : 'enable';
+  return 'update';
+}
+
+function nameOf(body: unknown): string | null {
+  const name = (body as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : null;
 }
 
 export class ToolWrites {
@@ -71,12 +111,31 @@ export class ToolWrites {
    * seed file; `work` gets a write service and a store bound to it. The
    * registry takes the written rows once the transaction has committed.
    */
-  async batch<T>(actor: string, work: (writes: ToolWrites, store: RegistryStore) => Promise<T>): Promise<T> {
+  async batch<T>(by: string | BatchActor, work: (writes: ToolWrites, store: RegistryStore) => Promise<T>): Promise<T> {
+    const who: BatchActor = writeActor(by);
     const written: ToolRow[] = [];
     const deleted: ToolRow[] = [];
-    const result = await this.run(actor, (store) => work(new ToolWrites(this.deps, { store, written, deleted }), store));
+    const entries: AuditEntry[] = [];
+    let result: T;
+    try {
+      result = await this.run(who.actor, (store) => work(new ToolWrites(this.deps, { store, written, deleted, entries }), store));
+    } catch (error) {
+      const { outcome, details } = refusalOf(error);
+      this.deps.audit?.record({ ...actorColumns(who), action: 'import', outcome, details: { ...details, ...(who.import ? { import: who.import } : {}) } });
+      throw error;
+    }
     for (const row of written) this.deps.registry.applyTool(row);
     for (const row of deleted) this.deps.registry.removeTool(row);
+    for (const entry of entries) {
+      // The tool's own actor columns win: a batch's writes may name their writer too; the import is the batch's.
+      this.deps.audit?.record({
+        ...entry,
+        actor: entry.actor || who.actor,
+        actorName: entry.actorName ?? who.actorName ?? null,
+        requestId: entry.requestId ?? who.requestId ?? null,
+        details: { ...entry.details, ...(who.import ? { import: who.import } : {}) },
+      });
+    }
     return result;
   }
 
@@ -85,52 +144,100 @@ export class ToolWrites {
     return draftFromBody(body, this.deps.handlers, this.deps.limits);
   }
 
-  async create(target: WriteTarget & { body: CreateToolBody }): Promise<WrittenTool> {
-    const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
-    const row = await this.run(target.actor, (store) => store.insertTool(target.serverId, draft));
-    return this.applied(row);
+  create(target: WriteTarget & { body: CreateToolBody }): Promise<WrittenTool> {
+    return this.audited(target, { action: 'create', tool: nameOf(target.body) }, async () => {
+      const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
+      const row = await this.run(target.actor, (store) => store.insertTool(target.serverId, draft));
+      return { result: this.applied(row), audit: { action: 'create', tool: row.name, versionAfter: row.version, details: { handler: row.handler } } };
+    });
   }
 
-  /** Insert unless a tool of that name exists (seeding): undefined when it existed. */
+  /** Insert unless a tool of that name exists (seeding): undefined when it existed (and nothing is audited). */
   async createIfMissing(target: WriteTarget & { body: CreateToolBody }): Promise<WrittenTool | undefined> {
     const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
     const row = await this.run(target.actor, (store) => store.insertToolIfMissing(target.serverId, draft));
-    return row ? this.applied(row) : undefined;
+    if (!row) return undefined;
+    this.note(target, 'ok', { action: 'create', tool: row.name, versionAfter: row.version, details: { handler: row.handler } });
+    return this.applied(row);
   }
 
-  async replace(target: WriteTarget & { name: string; body: CreateToolBody; ifMatch?: number | undefined }): Promise<WrittenTool> {
-    const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
-    const row = await this.run(target.actor, (store) => store.updateTool(target.serverId, target.name, draft, target.ifMatch));
-    return this.applied(row);
+  replace(target: WriteTarget & { name: string; body: CreateToolBody; ifMatch?: number | undefined }): Promise<WrittenTool> {
+    return this.audited(target, { action: 'update', tool: target.name }, async () => {
+      const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
+      let changed: string[] | undefined;
+      const row = await this.run(target.actor, async (store) => {
+        // Read under the lock first, only for the audit's changed fields; updateTool still checks If-Match.
+        const current = await store.getToolForUpdate(target.serverId, target.name);
+        if (current) changed = changedFields(draftOfRow(current), draft);
+        return store.updateTool(target.serverId, target.name, draft, target.ifMatch);
+      });
+      return {
+        result: this.applied(row),
+        audit: { action: 'update', tool: row.name, versionBefore: row.version - 1, versionAfter: row.version, details: { changed: changed ?? [] } },
+      };
+    });
   }
 
   /**
    * Read-modify-write under the row's lock: concurrent patches are applied
    * one after the other, so no acknowledged change is overwritten by a stale read.
    */
-  async patch(target: WriteTarget & { name: string; patch: PatchToolBody; ifMatch?: number | undefined }): Promise<WrittenTool> {
-    const row = await this.run(target.actor, async (store) => {
-      const current = await store.getToolForUpdate(target.serverId, target.name);
-      if (!current) throw notFound(target.serverId, target.name);
-      if (target.ifMatch !== undefined && current.version !== target.ifMatch) throw stale(target.name, current.version, target.ifMatch);
-      const before = draftOfRow(current);
-      const draft = patchDraft(before, target.patch, this.deps.handlers, this.deps.limits);
-      // Fields sent with the values they already have: nothing to write, no new version, no change event.
-      if (sameJson(before, draft)) return current;
-      return store.updateTool(target.serverId, target.name, draft, current.version);
+  patch(target: WriteTarget & { name: string; patch: PatchToolBody; ifMatch?: number | undefined }): Promise<WrittenTool> {
+    return this.audited(target, { action: patchAction(target.patch, undefined), tool: target.name }, async () => {
+      let versionBefore: number | undefined;
+      let changed: string[] = [];
+      const row = await this.run(target.actor, async (store) => {
+        const current = await store.getToolForUpdate(target.serverId, target.name);
+        if (!current) throw notFound(target.serverId, target.name);
+        if (target.ifMatch !== undefined && current.version !== target.ifMatch) throw stale(target.name, current.version, target.ifMatch);
+        versionBefore = current.version;
+        const before = draftOfRow(current);
+        const draft = patchDraft(before, target.patch, this.deps.handlers, this.deps.limits);
+        changed = changedFields(before, draft);
+        // Fields sent with the values they already have: nothing to write, no new version, no change event (still audited: someone asked).
+        if (changed.length === 0) return current;
+        return store.updateTool(target.serverId, target.name, draft, current.version);
+      });
+      const audit: Audited = { action: patchAction(target.patch, changed), tool: row.name, versionBefore, versionAfter: row.version, details: { changed } };
+      return { result: this.applied(row), audit };
     });
-    return this.applied(row);
   }
 
   setEnabled(target: WriteTarget & { name: string; enabled: boolean; ifMatch?: number | undefined }): Promise<WrittenTool> {
     return this.patch({ ...target, patch: { enabled: target.enabled } });
   }
 
-  async delete(target: WriteTarget & { name: string; ifMatch?: number | undefined }): Promise<ToolRow> {
-    const row = await this.run(target.actor, (store) => store.deleteTool(target.serverId, target.name, target.ifMatch));
-    if (this.openBatch) this.openBatch.deleted.push(row);
-    else this.deps.registry.removeTool(row);
-    return row;
+  delete(target: WriteTarget & { name: string; ifMatch?: number | undefined }): Promise<ToolRow> {
+    return this.audited(target, { action: 'delete', tool: target.name }, async () => {
+      const row = await this.run(target.actor, (store) => store.deleteTool(target.serverId, target.name, target.ifMatch));
+      if (this.openBatch) this.openBatch.deleted.push(row);
+      else this.deps.registry.removeTool(row);
+      return { result: row, audit: { action: 'delete', tool: row.name, versionBefore: row.version, details: { handler: row.handler } } };
+    });
+  }
+
+  /** Run one write and audit it: `ok` with what the write reports, or the error code it was refused with. */
+  private async audited<T>(target: WriteTarget, refused: Audited, work: () => Promise<{ result: T; audit: Audited }>): Promise<T> {
+    let done: { result: T; audit: Audited };
+    try {
+      done = await work();
+    } catch (error) {
+      // Inside a batch the whole batch fails: it records that once.
+      if (!this.openBatch) {
+        const { outcome, details } = refusalOf(error);
+        this.note(target, outcome, { ...refused, details });
+      }
+      throw error;
+    }
+    this.note(target, 'ok', done.audit);
+    return done.result;
+  }
+
+  /** Record now, or (in a batch) once the batch committed, as an `import` entry naming the operation. */
+  private note(target: WriteTarget, outcome: string, audit: Audited): void {
+    const entry: AuditEntry = { ...actorColumns(target), serverId: target.serverId, outcome, ...audit };
+    if (this.openBatch) this.openBatch.entries.push({ ...entry, action: 'import', details: { operation: audit.action, ...audit.details } });
+    else this.deps.audit?.record(entry);
   }
 
   private run<T>(actor: string, work: (store: RegistryStore) => Promise<T>): Promise<T> {

@@ -49,6 +49,8 @@ const EnvSchema = v.object({
   TOOLPORT_SHUTDOWN_TIMEOUT_MS: v.optional(positiveInt, '10000'),
   TOOLPORT_CHANGE_POLL_MS: v.optional(positiveInt, '1000'),
   TOOLPORT_CHANGE_RETENTION_HOURS: v.optional(positiveInt, '24'),
+  TOOLPORT_AUTH: v.optional(v.picklist(['required', 'local-open'], 'must be required or local-open')),
+  TOOLPORT_EXPECTED_REPLICAS: v.optional(positiveInt, '1'),
   TOOLPORT_AUDIT_ARGUMENTS: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
   TOOLPORT_AUDIT_RETENTION_DAYS: v.optional(positiveInt, '30'),
   TOOLPORT_LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
@@ -100,6 +102,10 @@ export interface Config {
   changeRetentionHours: number;
   /** The audit log: `storeArguments` (TOOLPORT_AUDIT_ARGUMENTS=1) keeps full call arguments beside their digest; rows older than `retentionDays` are deleted. */
   audit: { storeArguments: boolean; retentionDays: number };
+  /** TOOLPORT_AUTH: unset = follow the bind address (src/auth/policy.ts). */
+  auth: 'required' | 'local-open' | undefined;
+  /** TOOLPORT_EXPECTED_REPLICAS: processes sharing the rate limits; each one's share while the database is down. */
+  expectedReplicas: number;
   logLevel: LogLevel;
   allowedOrigins: string[];
   mcpSessionIdleMs: number;
@@ -179,6 +185,8 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     changePollMs: e.TOOLPORT_CHANGE_POLL_MS,
     changeRetentionHours: e.TOOLPORT_CHANGE_RETENTION_HOURS,
     audit: { storeArguments: e.TOOLPORT_AUDIT_ARGUMENTS === '1', retentionDays: e.TOOLPORT_AUDIT_RETENTION_DAYS },
+    auth: e.TOOLPORT_AUTH,
+    expectedReplicas: e.TOOLPORT_EXPECTED_REPLICAS,
     logLevel: e.TOOLPORT_LOG_LEVEL,
     allowedOrigins: e.TOOLPORT_ALLOWED_ORIGINS ?? [],
     mcpSessionIdleMs: e.TOOLPORT_MCP_SESSION_IDLE_MS,

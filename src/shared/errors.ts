@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'request_timeout'
   | 'headers_too_large'
+  | 'rate_limited'
   | 'unavailable'
   | 'handler_failed'
   | 'timeout'
@@ -32,6 +33,7 @@ export const STATUS_BY_CODE = {
   request_timeout: 408,
   /** The request line (URL) and headers are over Node's limit (answered by the listener, before any route). */
   headers_too_large: 431,
+  rate_limited: 429,
   unavailable: 503,
   handler_failed: 502,
   timeout: 504,

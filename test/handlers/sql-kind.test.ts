@@ -413,7 +413,7 @@ describe.each(backends)('sql tools called through Toolport (%s)', (backend) => {
             "select current_setting('toolport.server') as server, current_setting('toolport.tool') as tool, current_setting('toolport.caller', true) as caller, current_setting('transaction_read_only') as ro",
         },
       });
-      expect((await call('who_am_i', {})).body.structuredContent.rows).toEqual([{ server: 'utility', tool: 'who_am_i', caller: '', ro: 'on' }]);
+      expect((await call('who_am_i', {})).body.structuredContent.rows).toEqual([{ server: 'utility', tool: 'who_am_i', caller: 'local', ro: 'on' }]);
       await expectCreated({
         name: 'slow',
         description: 'Sleeps',

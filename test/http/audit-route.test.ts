@@ -5,18 +5,20 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditStore } from '../../src/db/audit-store.ts';
 import type { RestEnv } from '../../src/http/env.ts';
-import { adminAuth } from '../../src/http/middleware/admin-auth.ts';
+import { credential, requireScope } from '../../src/http/middleware/credential.ts';
 import { auditRoutes } from '../../src/http/routes/audit.ts';
 import { digestArguments } from '../../src/observability/audit-entry.ts';
 import { AuditLog } from '../../src/observability/audit-queue.ts';
 import { AppError, errorBody } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
+import { accessFor } from './access-support.ts';
 
 /**
- * GET /audit (not mounted in app.ts yet) on a Hono app of the test's own,
- * served by a real listener over both backends: filters, newest-first keyset
- * pages, a 400 naming each bad parameter, and the admin guard (401/403).
+ * GET /audit on a Hono app of the test's own (behind the credential
+ * middleware and the admin scope, as app.ts mounts it), served by a real
+ * listener over both backends: filters, newest-first keyset pages, a 400
+ * naming each bad parameter, and the admin guard (401).
  */
 
 const TOKEN = 'audit-route-admin-token-0123456789';
@@ -36,9 +38,10 @@ function serveApp(app: Hono<RestEnv>, hostname: string): Promise<Served> {
   });
 }
 
-/** The route mounted as app.ts would: one error envelope. */
-function appWith(routes: Hono<RestEnv>): Hono<RestEnv> {
+/** The route mounted as app.ts would: who is calling first, one error envelope. */
+function appWith(routes: Hono<RestEnv>, adminToken: string | undefined): Hono<RestEnv> {
   const app = new Hono<RestEnv>();
+  app.use('*', credential(accessFor({ policy: 'local-open', adminToken }), { server: 'test' }));
   app.route('/audit', routes);
   app.onError((thrown, c) => {
     const error = thrown instanceof AppError ? thrown : new AppError('internal', 'Internal error; see the server log');
@@ -87,7 +90,10 @@ describe.each(backends)('GET /audit (%s)', (backend) => {
     // Three more in the same millisecond: pages must split ties by id without losing one.
     for (let i = 0; i < 3; i++)
       audit.record({ action: 'call', actor: 'local', serverId: 'utility', tool: 'tie', outcome: 'ok', requestId: `tie-${i}`, at: new Date(NOW - 5 * MINUTE) });
-    served = await serveApp(appWith(auditRoutes({ reader: store, auth: adminAuth(TOKEN), beforeRead: () => audit.flush(), now: () => NOW })), '127.0.0.1');
+    served = await serveApp(
+      appWith(auditRoutes({ reader: store, auth: requireScope('admin'), beforeRead: () => audit.flush(), now: () => NOW }), TOKEN),
+      '127.0.0.1',
+    );
     base = `${served.url}/audit`;
   });
   afterAll(async () => {
@@ -220,18 +226,18 @@ describe.skipIf(!external)('GET /audit without an admin token, off loopback', ()
   let served: Served;
   beforeAll(async () => {
     db = await openTestDatabase('pglite');
-    served = await serveApp(appWith(auditRoutes({ reader: new AuditStore(db.database), auth: adminAuth(undefined) })), '0.0.0.0');
+    served = await serveApp(appWith(auditRoutes({ reader: new AuditStore(db.database), auth: requireScope('admin') }), undefined), '0.0.0.0');
   });
   afterAll(async () => {
     await served?.close();
     await db?.dispose();
   });
 
-  it('a caller from a non-loopback address gets 403; a loopback caller is served', async () => {
+  it('a caller from a non-loopback address without a credential gets 401 (local-open is for loopback); a loopback caller is served', async () => {
     const port = new URL(served.url).port;
     const refused = await get(`http://${external}:${port}/audit`, {});
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe('forbidden');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('unauthorized');
     expect((await get(`http://127.0.0.1:${port}/audit`, {})).status).toBe(200);
   });
 });

@@ -305,17 +305,18 @@ function externalAddress(): string | undefined {
 const external = externalAddress();
 
 describe.skipIf(!external).each(backends)('REST /data-sources without a token, off loopback (%s)', (backend) => {
-  const t = useToolport(backend, { TOOLPORT_HOST: '0.0.0.0' });
+  // 0.0.0.0 alone means TOOLPORT_AUTH=required; local-open keeps loopback callers in without a credential.
+  const t = useToolport(backend, { TOOLPORT_HOST: '0.0.0.0', TOOLPORT_AUTH: 'local-open' });
 
-  it('a caller from a non-loopback address is refused (403) for reads and writes; loopback callers are served', async () => {
+  it('a caller from a non-loopback address without a credential is refused (401) for reads and writes; loopback callers are served', async () => {
     const port = new URL(t.app.urls.utility!).port;
     for (const [method, body] of [
       ['GET', undefined],
       ['POST', { id: 'remote', url: '${secret:REMOTE_DB}' }],
     ] as const) {
       const refused = await send(`http://${external}:${port}/data-sources`, method, body);
-      expect(refused.status, method).toBe(403);
-      expect(refused.body.error.code).toBe('forbidden');
+      expect(refused.status, method).toBe(401);
+      expect(refused.body.error.code).toBe('unauthorized');
     }
     expect((await send(`http://127.0.0.1:${port}/data-sources`)).status).toBe(200);
     const rows = await t.db.database.query(`select count(*)::int as n from data_sources where id = 'remote'`);

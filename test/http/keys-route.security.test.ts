@@ -13,6 +13,7 @@ import { keysRoutes } from '../../src/http/routes/keys.ts';
 import { AppError, errorBody } from '../../src/shared/errors.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { backends, openTestDatabase, type TestDatabase } from '../support/database.ts';
+import { accessFor } from './access-support.ts';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -25,7 +26,7 @@ interface Listener {
 /** /keys behind the credential middleware, with the REST app's error envelope, on a real socket. */
 async function listen(options: { policy: AuthPolicy; adminToken: string | undefined; ring: KeyRing; keys: ApiKeys; hostname?: string }): Promise<Listener> {
   const app = new Hono<RestEnv>();
-  app.use('*', credential({ policy: options.policy, adminToken: options.adminToken, keys: options.ring }));
+  app.use('*', credential(accessFor({ policy: options.policy, adminToken: options.adminToken, keys: options.ring }), { server: 'test' }));
   app.route('/keys', keysRoutes({ keys: options.keys, limits: { maxBytes: 65_536, maxDepth: 16 } }));
   app.onError((thrown, c) => {
     const error = thrown instanceof AppError ? thrown : new AppError('internal', 'Internal error');
@@ -194,9 +195,10 @@ describe.each(backends)('/keys security (%s)', (backend) => {
     const withToken = await listen({ policy: 'local-open', adminToken: ADMIN_TOKEN, ring, keys });
     const withoutToken = await listen({ policy: 'local-open', adminToken: undefined, ring, keys });
     try {
-      // With TOOLPORT_ADMIN_TOKEN set, admin stays the token's: the local caller gets 403, not 401.
+      // With TOOLPORT_ADMIN_TOKEN set, admin stays the token's: the local caller (no credential yet) gets 401 naming the scope, as writes did before keys.
       const refused = await request('/keys', {}, () => withToken.url);
-      expect(refused.status).toBe(403);
+      expect(refused.status).toBe(401);
+      expect(refused.challenge).toBe('Bearer');
       expect(refused.body.error.scope).toBe('admin');
       // Without one, loopback callers may write (and manage keys), as they could before.
       expect((await request('/keys', {}, () => withoutToken.url)).status).toBe(200);

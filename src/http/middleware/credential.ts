@@ -1,67 +1,137 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context, MiddlewareHandler } from 'hono';
-import { type CredentialDeps, credentialResolver } from '../../auth/credential.ts';
-import type { ScopeAction } from '../../auth/principal.ts';
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { AccessControl, AccessOutcome } from '../../auth/access.ts';
+import { isLoopbackAddress } from '../../auth/policy.ts';
+import type { Principal, Scope, ScopeAction } from '../../auth/principal.ts';
 import { allows, neededScope } from '../../auth/scopes.ts';
+import { type Visibility, visibilityOf } from '../../auth/visibility.ts';
+import type { ToolCatalog } from '../../registry/catalog.ts';
+import { scopedCatalog } from '../../registry/scoped-catalog.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { RestEnv } from '../env.ts';
-import { isLoopback } from './admin-auth.ts';
 
 /**
- * Who is calling: resolves `Authorization: Bearer …` (the admin token, an API
- * key through the key ring — no database round trip) or, under local-open,
- * a loopback caller without one, and puts the Principal on the context
- * (`principal`, and `actor` for the write routes). Anything else is a 401
- * with `WWW-Authenticate` and the usual error body (thrown: the app's
- * onError renders it, the header set here rides along).
+ * Who is calling: AccessControl (auth/access.ts) turns `Authorization` —
+ * the admin token, an API key, an OAuth access token, or none from loopback
+ * under local-open — into a Principal, put on the context (`principal`,
+ * `actor`) with this server's catalog as that caller sees it (`catalog`).
+ * A refusal is thrown (the app's onError renders the usual error body; the
+ * WWW-Authenticate header set here rides along).
  */
-export interface CredentialOptions extends CredentialDeps {
-  /** The WWW-Authenticate value of a 401 (default: what the resolver says, `Bearer` or `Bearer error="invalid_token"`); OAuth adds resource_metadata here. */
-  challenge?: (fromResolver: string) => string;
-}
 
+/** The caller's address is loopback; an in-process app.request() has no socket, so no remote caller. */
 function remoteIsLoopback(c: Context<RestEnv>): boolean {
-  try {
-    return isLoopback(getConnInfo(c).remote.address);
-  } catch {
-    return true; // app.request() in-process: no socket, so no remote caller (as adminAuth)
-  }
+  const incoming = c.env?.incoming;
+  return incoming ? isLoopbackAddress(incoming.socket.remoteAddress) : true;
 }
 
-export function credential(options: CredentialOptions): MiddlewareHandler<RestEnv> {
-  const resolve = credentialResolver(options);
-  return async function resolveCaller(c, next) {
-    const outcome = resolve(c.req.header('authorization'), () => remoteIsLoopback(c));
+/** Visibility by scope list (principals are resolved once per key and reused): no per-request scope walk. */
+function visibilityCache(server: string) {
+  const cached = new WeakMap<readonly Scope[], Visibility>();
+  return (scopes: readonly Scope[]): Visibility => {
+    let visibility = cached.get(scopes);
+    if (!visibility) cached.set(scopes, (visibility = visibilityOf(scopes, server)));
+    return visibility;
+  };
+}
+
+export interface CredentialScope {
+  /** The listener's server id: whose OAuth settings apply, and whose tools the caller's visibility is about. */
+  server: string;
+  /** The server's catalog; the caller's filtered view of it is set as `catalog`. Without it, no `catalog` is set. */
+  catalog?: ToolCatalog;
+}
+
+export function credential(access: AccessControl, { server, catalog }: CredentialScope): MiddlewareHandler<RestEnv> {
+  const visibility = visibilityCache(server);
+  function admit(c: Context<RestEnv>, outcome: AccessOutcome, next: Next) {
     if (!outcome.ok) {
-      c.header('WWW-Authenticate', options.challenge ? options.challenge(outcome.challenge) : outcome.challenge);
+      if (outcome.challenge) c.header('WWW-Authenticate', outcome.challenge);
       throw outcome.error;
     }
-    c.set('principal', outcome.principal);
-    c.set('actor', outcome.principal.actor);
-    await next();
+    const { principal } = outcome;
+    c.set('principal', principal);
+    c.set('actor', principal.actor);
+    if (catalog) c.set('catalog', scopedCatalog(catalog, visibility(principal.scopes)));
+    return next();
+  }
+  // Not async: an API key or the admin token resolves in memory, so the common case adds no promise.
+  return function resolveCaller(c, next) {
+    const outcome = access.authenticate(server, c.req.header('authorization'), () => remoteIsLoopback(c));
+    return outcome instanceof Promise ? outcome.then((settled) => admit(c, settled, next)) : admit(c, outcome, next);
   };
+}
+
+/** The WWW-Authenticate value of a 403 for a missing scope (AccessControl.insufficientScopeChallenge: with resource_metadata under OAuth). */
+export type ScopeChallenge = (scope: string) => string;
+
+const plainChallenge: ScopeChallenge = (scope) => `Bearer error="insufficient_scope", scope="${scope}"`;
+
+/**
+ * The refusal of a caller that lacks `scope`. A loopback caller without a
+ * credential (local-open) gets a 401 — it has presented nothing yet, and a
+ * credential is the way in —; any credential a 403 naming the scope, with
+ * RFC 6750's insufficient_scope challenge.
+ */
+function lacking(c: Context<RestEnv>, principal: Principal, scope: string, challenge: ScopeChallenge, message: string): AppError {
+  if (principal.kind === 'local') {
+    c.header('WWW-Authenticate', 'Bearer');
+    return new AppError('unauthorized', `${message}: send "Authorization: Bearer <API key with ${scope}>" (or the admin token)`, {
+      extra: { scope, reason: 'missing' },
+    });
+  }
+  c.header('WWW-Authenticate', challenge(scope));
+  return new AppError('forbidden', `${message}, which this credential (${principal.name}) does not have`, { extra: { scope } });
+}
+
+function principalOf(c: Context<RestEnv>): Principal {
+  const principal = c.get('principal');
+  if (principal) return principal;
+  // No credential middleware ran before this guard: fail closed.
+  c.header('WWW-Authenticate', 'Bearer');
+  throw new AppError('unauthorized', 'This request needs a credential: send "Authorization: Bearer <API key>"');
 }
 
 /**
  * Refuse a request whose caller lacks `action` (on `server`, when it is a
- * server's route): 403 naming the scope needed, with RFC 6750's
- * insufficient_scope challenge. Without a principal (no credential
- * middleware ran) it refuses too: fail closed.
+ * server's route; `*` for process-wide routes such as /keys): 403 naming the
+ * scope needed.
  */
-export function requireScope(action: ScopeAction, server = '*'): MiddlewareHandler<RestEnv> {
+export function requireScope(action: ScopeAction, server = '*', challenge: ScopeChallenge = plainChallenge): MiddlewareHandler<RestEnv> {
   const needed = neededScope({ server, action });
-  return async function checkScope(c, next) {
-    const principal = c.get('principal');
-    if (!principal) {
-      c.header('WWW-Authenticate', 'Bearer');
-      throw new AppError('unauthorized', 'This request needs a credential: send "Authorization: Bearer <API key>"');
+  return function checkScope(c, next) {
+    const principal = principalOf(c);
+    if (!allows(principal.scopes, { server, action })) throw lacking(c, principal, needed, challenge, `This needs the scope "${needed}"`);
+    return next();
+  };
+}
+
+/** The same check inside a route, for a server the body names (POST /tools/packs/database's /server). */
+export function assertScope(c: Context<RestEnv>, action: ScopeAction, server: string, challenge: ScopeChallenge = plainChallenge): void {
+  const principal = principalOf(c);
+  const needed = neededScope({ server, action });
+  if (!allows(principal.scopes, { server, action })) throw lacking(c, principal, needed, challenge, `This needs the scope "${needed}"`);
+}
+
+/**
+ * The read routes of a server (GET /tools…, POST /tools/call, /info,
+ * /handlers): a caller whose scopes reach none of its tools is refused with
+ * 403 naming `<server>:list`, rather than shown an empty server — its key
+ * is for another server, and saying so is the useful answer.
+ */
+export function requireVisibility(server: string, challenge: ScopeChallenge = plainChallenge): MiddlewareHandler<RestEnv> {
+  const visibility = visibilityCache(server);
+  const needed = neededScope({ server, action: 'list' });
+  return function checkVisibility(c, next) {
+    const principal = principalOf(c);
+    if (visibility(principal.scopes).none) {
+      throw lacking(
+        c,
+        principal,
+        needed,
+        challenge,
+        `The tools of server "${server}" need the scope "${needed}" (or a ${server}:call or ${server}:write scope)`,
+      );
     }
-    if (!allows(principal.scopes, { server, action })) {
-      c.header('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${needed}"`);
-      throw new AppError('forbidden', `This needs the scope "${needed}", which this credential (${principal.name}) does not have`, {
-        extra: { scope: needed },
-      });
-    }
-    await next();
+    return next();
   };
 }

@@ -8,7 +8,7 @@ import type { RestEnv } from '../env.ts';
 /**
  * GET /audit: who did what, when — newest first, filtered, keyset-paged
  * (`nextCursor` stays correct while rows are added). Admin only: the guard
- * is passed in (adminAuth today; the `admin` scope once keys exist).
+ * is passed in (requireScope('admin'), after the credential middleware).
  */
 export interface AuditRoutesDeps {
   reader: { list(filter: AuditFilter): Promise<AuditPage> };

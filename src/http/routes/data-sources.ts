@@ -7,6 +7,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { SecretReader } from '../../shared/secrets.ts';
 import { type BodyLimits, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
+import { writerOf } from '../writer.ts';
 
 /**
  * /data-sources on every listener: the databases sql tools query. Admin only,
@@ -19,7 +20,7 @@ export interface DataSourcesRoutesDeps {
   writes: DataSourceWrites;
   /** config.secret: only asked whether a secret is set. */
   secret: SecretReader;
-  /** Guards every route; sets the `actor` the write service records. */
+  /** Guards every route (the `admin` scope). */
   auth: MiddlewareHandler<RestEnv>;
   limits: BodyLimits;
 }
@@ -52,18 +53,18 @@ export function dataSourcesRoutes({ catalog, writes, secret, auth, limits }: Dat
   });
 
   app.post('/', async (c) => {
-    const created = await writes.create(c.get('actor'), await readJson(c, limits));
+    const created = await writes.create(writerOf(c), await readJson(c, limits));
     c.header('Location', `/data-sources/${encodeURIComponent(created.id)}`);
     return c.json(view(created), 201);
   });
 
   app.patch('/:id', async (c) => {
     const id = sourceId(c);
-    return c.json(view(await writes.patch(c.get('actor'), id, await readJson(c, limits))));
+    return c.json(view(await writes.patch(writerOf(c), id, await readJson(c, limits))));
   });
 
   app.delete('/:id', async (c) => {
-    const removed = await writes.delete(c.get('actor'), sourceId(c));
+    const removed = await writes.delete(writerOf(c), sourceId(c));
     return c.json({ deleted: true, id: removed.id });
   });
 

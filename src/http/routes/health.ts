@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { AuditHealth } from '../../observability/audit-queue.ts';
 import type { StatusView } from '../../observability/process-status.ts';
 import { safeDatabaseReason } from '../../shared/database-reason.ts';
 import type { RestEnv } from '../env.ts';
@@ -13,6 +14,8 @@ export interface HealthRoutesDeps {
   server: string;
   status: () => StatusView;
   database: DatabaseProbe;
+  /** The audit queue: entries waiting, entries dropped since start, the last failed flush. */
+  audit: () => AuditHealth;
 }
 
 type Probe = Awaited<ReturnType<DatabaseProbe['ping']>>;
@@ -22,12 +25,19 @@ function shown(probe: Probe): Probe {
   return probe.ok ? probe : { ok: false, error: safeDatabaseReason(probe.error) };
 }
 
+/** Only these fields: lastFlushError is already a reason built from the error code (audit-queue.ts), never a driver message. */
+function auditView({ queued, dropped, lastFlushError }: AuditHealth): AuditHealth {
+  return { queued, dropped, ...(lastFlushError === undefined ? {} : { lastFlushError }) };
+}
+
 /**
  * /health: liveness plus a database round trip — "degraded" (still 200: the
  * process serves calls from memory) when the database does not answer or a
- * server of this process could not bind its port.
+ * server of this process could not bind its port. Audit drops show in
+ * `audit.dropped` but do not make it "degraded": calls and writes are still
+ * served right, and a load balancer must not pull the process for that.
  */
-export function healthRoutes({ server, status, database }: HealthRoutesDeps) {
+export function healthRoutes({ server, status, database, audit }: HealthRoutesDeps) {
   const app = new Hono<RestEnv>();
   app.get('/', async (c) => {
     const probe = await database.ping();
@@ -39,6 +49,7 @@ export function healthRoutes({ server, status, database }: HealthRoutesDeps) {
       uptimeSeconds: Math.round((Date.now() - view.startedAt) / 1000),
       pid: process.pid,
       database: { kind: database.kind, ...shown(probe) },
+      audit: auditView(audit()),
       ...(listenerFailures.length ? { listenerFailures } : {}),
     });
   });
@@ -46,7 +57,7 @@ export function healthRoutes({ server, status, database }: HealthRoutesDeps) {
 }
 
 /** /ready: 200 only when the database answers, so a load balancer can route writes elsewhere during an outage. */
-export function readyRoutes({ server, database }: Omit<HealthRoutesDeps, 'status'>) {
+export function readyRoutes({ server, database }: Omit<HealthRoutesDeps, 'status' | 'audit'>) {
   const app = new Hono<RestEnv>();
   app.get('/', async (c) => {
     const probe = await database.ping();

@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
-import type { ToolCatalog } from '../../registry/catalog.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { RestEnv } from '../env.ts';
 
+/** GET /info: the server and its tools as the caller sees them (c.get('catalog'): only the tools its scopes reach, counts included). */
 export interface InfoRoutesDeps {
-  catalog: ToolCatalog;
   version: string;
   databaseKind: string;
   startedAt: number;
@@ -12,9 +11,10 @@ export interface InfoRoutesDeps {
   port: () => number | null;
 }
 
-export function infoRoutes({ catalog, version, databaseKind, startedAt, port }: InfoRoutesDeps) {
+export function infoRoutes({ version, databaseKind, startedAt, port }: InfoRoutesDeps) {
   const app = new Hono<RestEnv>();
   app.get('/', (c) => {
+    const catalog = c.get('catalog');
     const view = catalog.view();
     if (!view) throw new AppError('not_found', `${catalog.label} is not loaded`);
     const names = [...view.tools.keys()].sort();

@@ -7,9 +7,10 @@ import { AppError } from '../../shared/errors.ts';
 import { parseOrThrow } from '../../shared/validation.ts';
 import { type BodyLimits, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
+import { writerOf } from '../writer.ts';
 
 /**
- * POST /tools/import/openapi (admin, like every registry write): an inline
+ * POST /tools/import/openapi (the server's `write` scope, like every tool write): an inline
  * OpenAPI 3.0/3.1 or Swagger 2.0 document → one `http` tool per operation on
  * this listener's server; answers the import report. The document comes in
  * the body only: it is never fetched from a URL here, and its external
@@ -66,7 +67,7 @@ export function toolsImportRoutes({ catalog, writes, auth, limits }: ToolsImport
     const report = await importOpenApi(writes, {
       source: { document: body.document },
       serverId,
-      actor: c.get('actor'),
+      ...writerOf(c),
       baseUrl: body.baseUrl,
       include: list(body.include),
       exclude: list(body.exclude),

@@ -4,10 +4,12 @@ import type { ToolCaller } from '../../registry/call.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
 import { parseCreateBody, parsePatchBody, parseReplaceBody, requireObject, TOOL_NAME } from '../../registry/definition.ts';
 import type { ToolWrites, WrittenTool } from '../../registry/tool-writes.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, isAppError } from '../../shared/errors.ts';
 import { parseOrThrow } from '../../shared/validation.ts';
 import { type BodyLimits, disconnectSignal, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
+import type { ScopeChallenge } from '../middleware/credential.ts';
+import { writerOf } from '../writer.ts';
 import { parseListQuery, toolListPage } from './tool-list.ts';
 import { etagOf, toolView } from './tool-view.ts';
 import { toolsImportRoutes } from './tools-import.ts';
@@ -20,11 +22,16 @@ const CallBody = v.strictObject({
 });
 
 export interface ToolsRoutesDeps {
+  /** The server's whole catalog, for writes (a writer's scope covers the whole server); reads use the caller's view, c.get('catalog'). */
   catalog: ToolCatalog;
   caller: ToolCaller;
   writes: ToolWrites;
-  /** Guards every write; sets the `actor` the write service records. */
+  /** Guards every write (the server's `write` scope). */
   auth: MiddlewareHandler<RestEnv>;
+  /** Guards every read and call: refuses a caller that sees none of the server's tools. */
+  reads: MiddlewareHandler<RestEnv>;
+  /** WWW-Authenticate of a 403 naming a missing scope (a list-only caller calling). */
+  challenge: ScopeChallenge;
   maxBodyBytes: number;
   /** Nesting depth a body may have (TOOLPORT_MAX_JSON_DEPTH). */
   maxJsonDepth: number;
@@ -46,8 +53,12 @@ function expectedVersion(c: Context): number | undefined {
   return Number(match[1]);
 }
 
-/** Reads come from the catalog's view; writes go through the write service. Routes: parse → call → view. */
-export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes, maxJsonDepth, pageSize }: ToolsRoutesDeps) {
+/**
+ * Reads come from the caller's view of the catalog (a tool outside its
+ * scopes is absent from lists and answers exactly like an unknown name);
+ * writes go through the write service. Routes: parse → call → view.
+ */
+export function toolsRoutes({ catalog, caller, writes, auth, reads, challenge, maxBodyBytes, maxJsonDepth, pageSize }: ToolsRoutesDeps) {
   const app = new Hono<RestEnv>();
   const limits: BodyLimits = { maxBytes: maxBodyBytes, maxDepth: maxJsonDepth };
   app.route('/import', toolsImportRoutes({ catalog, writes, auth, limits }));
@@ -79,22 +90,29 @@ export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes, maxJs
     return c.json(toolView(entry), status);
   }
 
-  app.get('/', (c) => {
+  app.get('/', reads, (c) => {
     const query = parseListQuery(c.req.query('limit'), c.req.query('cursor'), pageSize);
-    const view = catalog.view();
+    const view = c.get('catalog').view();
     if (!view) return c.json({ server: catalog.writableServerId, count: 0, tools: [] });
     return c.body(toolListPage(view, query) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 
-  app.post('/call', async (c) => {
+  app.post('/call', reads, async (c) => {
     const body = parseOrThrow(CallBody, requireObject(await readJson(c, limits), 'call request'), 'call request');
-    const result = await caller.call(catalog, body.name, body.arguments ?? {}, { signal: disconnectSignal(c) });
+    const result = await caller
+      .call(c.get('catalog'), body.name, body.arguments ?? {}, { signal: disconnectSignal(c), principal: c.get('principal'), requestId: c.get('requestId') })
+      .catch((error: unknown) => {
+        // The call guard's refusal of a visible tool names the scope; the header says it too (RFC 6750), with resource_metadata under OAuth.
+        if (isAppError(error) && error.code === 'forbidden' && typeof error.extra?.scope === 'string')
+          c.header('WWW-Authenticate', challenge(error.extra.scope));
+        throw error;
+      });
     return c.body(result.encode(), 200, { 'content-type': 'application/json' });
   });
 
-  app.get('/:name', (c) => {
+  app.get('/:name', reads, (c) => {
     const name = toolName(c);
-    const entry = catalog.resolve(name);
+    const entry = c.get('catalog').resolve(name);
     if (!entry) throw new AppError('not_found', `No tool named "${name}" on ${catalog.label}`);
     c.header('ETag', etagOf(entry.row.version));
     return c.json(toolView(entry));
@@ -102,7 +120,7 @@ export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes, maxJs
 
   app.post('/', auth, async (c) => {
     const body = parseCreateBody(await readJson(c, limits));
-    const result = await writes.create({ actor: c.get('actor'), serverId: serverIdOf(), body });
+    const result = await writes.create({ ...writerOf(c), serverId: serverIdOf(), body });
     c.header('Location', `/tools/${encodeURIComponent(result.row.name)}`);
     return written(c, result, 201);
   });
@@ -111,19 +129,19 @@ export function toolsRoutes({ catalog, caller, writes, auth, maxBodyBytes, maxJs
     const name = toolName(c);
     const ifMatch = expectedVersion(c);
     const body = parseReplaceBody(await readJson(c, limits), name);
-    return written(c, await writes.replace({ actor: c.get('actor'), serverId: serverIdOf(), name, body, ifMatch }));
+    return written(c, await writes.replace({ ...writerOf(c), serverId: serverIdOf(), name, body, ifMatch }));
   });
 
   app.patch('/:name', auth, async (c) => {
     const name = toolName(c);
     const patch = parsePatchBody(await readJson(c, limits));
     const ifMatch = expectedVersion(c);
-    return written(c, await writes.patch({ actor: c.get('actor'), serverId: serverIdOf(), name, patch, ifMatch }));
+    return written(c, await writes.patch({ ...writerOf(c), serverId: serverIdOf(), name, patch, ifMatch }));
   });
 
   app.delete('/:name', auth, async (c) => {
     const serverId = serverIdOf();
-    const row = await writes.delete({ actor: c.get('actor'), serverId, name: toolName(c), ifMatch: expectedVersion(c) });
+    const row = await writes.delete({ ...writerOf(c), serverId, name: toolName(c), ifMatch: expectedVersion(c) });
     return c.json({ deleted: true, server: serverId, name: row.name, version: row.version });
   });
 

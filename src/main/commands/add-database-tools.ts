@@ -13,6 +13,7 @@ import { ToolWrites } from '../../registry/tool-writes.ts';
 import type { Config } from '../../shared/config.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { withHandlerKinds } from '../runtime.ts';
+import { cliAudit } from './cli-audit.ts';
 
 /**
  * `toolport add-database-tools --server <id> --source <source> --mode <mode>
@@ -59,8 +60,11 @@ export async function runAddDatabaseTools(config: Config, argv: string[], builtI
     const store = new RegistryStore(database.db);
     // No snapshot is loaded: the registry only takes the rows written.
     const registry = new Registry(store, handlers, silentLogger, config.limits);
-    const writes = new ToolWrites({ store, registry, handlers, health: undefined, limits: config.limits });
-    const result = await addDatabaseTools({ writes, actor: ACTOR, serverId: values.server, source: values.source, mode, prefix: values.prefix });
+    const audit = cliAudit(database, config);
+    const writes = new ToolWrites({ store, registry, handlers, health: undefined, limits: config.limits, audit: audit.log });
+    const result = await addDatabaseTools({ writes, actor: ACTOR, serverId: values.server, source: values.source, mode, prefix: values.prefix }).finally(() =>
+      audit.flush(),
+    );
     const text = [
       `added ${result.tools.length} database tools (${mode}, source "${result.source}") to server "${result.server}":`,
       ...result.tools.map((tool) => `  ${tool.name}`),

@@ -11,6 +11,7 @@ import type { Config } from '../../shared/config.ts';
 import { AppError } from '../../shared/errors.ts';
 import { formatTable } from '../../shared/format-table.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import { cliAudit } from './cli-audit.ts';
 
 /**
  * `toolport data-sources list | show <id> | add <id> --url '${secret:NAME}' … |
@@ -123,7 +124,8 @@ export async function runDataSources(config: Config, argv: string[], out: (text:
     await migrate(database, config.databaseUrl);
     const store = new DataSourceStore(database.db);
     const catalog = new DataSourceCatalog({ store, logger: silentLogger });
-    const writes = new DataSourceWrites({ store, catalog, health: undefined });
+    const audit = cliAudit(database, config);
+    const writes = new DataSourceWrites({ store, catalog, health: undefined, audit: audit.log });
     const view = (definition: Parameters<typeof dataSourceView>[0]) => dataSourceView(definition, config.secret);
     const json = values.json === true;
     try {
@@ -154,6 +156,8 @@ export async function runDataSources(config: Config, argv: string[], out: (text:
       }
     } catch (error) {
       throw withFlagNames(error);
+    } finally {
+      await audit.flush();
     }
   } finally {
     await database.close();

@@ -13,6 +13,7 @@ import { ToolWrites } from '../../registry/tool-writes.ts';
 import type { Config } from '../../shared/config.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { withHandlerKinds } from '../runtime.ts';
+import { cliAudit } from './cli-audit.ts';
 
 /**
  * `toolport import-openapi <file-or-url> --server <id> [--base-url …]
@@ -120,7 +121,8 @@ export async function runImportOpenApi(config: Config, argv: string[], builtIns:
     const store = new RegistryStore(database.db);
     // No snapshot is loaded: the registry only takes the rows written (a running Toolport follows them through its change feed).
     const registry = new Registry(store, handlers, silentLogger, config.limits);
-    const writes = new ToolWrites({ store, registry, handlers, health: undefined, limits: config.limits });
+    const audit = cliAudit(database, config);
+    const writes = new ToolWrites({ store, registry, handlers, health: undefined, limits: config.limits, audit: audit.log });
     const report = await importOpenApi(writes, {
       source: { location, internalUrls: internalAllowed(location, config.httpAllow) },
       serverId: values.server,
@@ -131,7 +133,7 @@ export async function runImportOpenApi(config: Config, argv: string[], builtIns:
       secrets,
       prune: values.prune,
       dryRun: values['dry-run'],
-    });
+    }).finally(() => audit.flush());
     process.stdout.write(`${values.json ? JSON.stringify(report, null, 2) : formatReport(report)}\n`);
   } finally {
     await database.close();

@@ -7,6 +7,7 @@ import { migrate } from '../../db/migrate.ts';
 import type { Config } from '../../shared/config.ts';
 import { formatTable } from '../../shared/format-table.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import { cliAudit } from './cli-audit.ts';
 
 /**
  * `toolport keys create --name ci-agent --scope finance:call [--scope …]
@@ -18,10 +19,17 @@ import { silentLogger } from '../../shared/logger.ts';
 export const KEYS_USAGE = `usage: toolport keys <create | list | revoke <id|prefix>> [options]
 
   create --name NAME --scope SCOPE [--scope SCOPE …] [--expires 30d] [--rate 600/min] [--json]
-                          a new key, printed once: store it now
-                          SCOPE: <server|*>:<list|call|write>[:<tool-glob>] or admin
+                          a new key, printed once: store it now; send it as "Authorization: Bearer <key>"
   list [--json]           every key (revoked and expired ones too), never a secret
-  revoke <id|prefix>      the key stops working on every Toolport of this database`;
+  revoke <id|prefix>      the key stops working on every Toolport of this database
+
+  SCOPE   <server|*>:<list|call|write>[:<tool-glob>], or admin (everything, /keys and /audit too)
+          list: see tools · call: list and call them · write: list and change the server's tools (not call)
+          e.g. finance:call  ·  *:list  ·  finance:call:get_*  ·  utility:write
+  --rate  the key's own limit across every Toolport process of this database: <n>/<s|min|h|day> (e.g. 600/min, 10/s, 50/10s)
+  --expires  a lifetime: 45s, 90m, 12h, 30d, 2w (none: the key works until revoked)
+
+A Toolport running on the same database follows a change within about a second (its change feed).`;
 
 const ACTOR = 'cli';
 const COLUMNS = ['prefix', 'name', 'status', 'scopes', 'rateLimit', 'expiresAt', 'lastUsedAt', 'id'];
@@ -65,22 +73,27 @@ export async function runKeys(config: Config, argv: string[], out: (text: string
   const database = await open(config);
   try {
     await migrate(database, config.databaseUrl);
-    const keys = new ApiKeys({ store: new ApiKeyStore(database.db), logger: silentLogger });
-    switch (action) {
-      case 'create': {
-        const created: CreatedApiKey = await keys.create(ACTOR, { name: values.name!, scopes: values.scope!, expiresIn: values.expires, rate: values.rate });
-        if (json) return out(JSON.stringify(created, null, 2));
-        const { key, ...view } = created;
-        return out(`created API key "${view.name}" (${view.prefix}); it is shown this once, store it now:\n\n  ${key}\n\n${table([view])}`);
+    const audit = cliAudit(database, config);
+    const keys = new ApiKeys({ store: new ApiKeyStore(database.db), logger: silentLogger, audit: audit.log });
+    try {
+      switch (action) {
+        case 'create': {
+          const created: CreatedApiKey = await keys.create(ACTOR, { name: values.name!, scopes: values.scope!, expiresIn: values.expires, rate: values.rate });
+          if (json) return out(JSON.stringify(created, null, 2));
+          const { key, ...view } = created;
+          return out(`created API key "${view.name}" (${view.prefix}); it is shown this once, store it now:\n\n  ${key}\n\n${table([view])}`);
+        }
+        case 'revoke': {
+          const revoked = await keys.revoke(ACTOR, ref!);
+          return out(json ? JSON.stringify(revoked, null, 2) : `revoked API key "${revoked.name}" (${revoked.prefix})`);
+        }
+        default: {
+          const list = await keys.list();
+          return out(json ? JSON.stringify(list, null, 2) : list.length ? table(list) : 'no API keys (toolport keys create --name … --scope …)');
+        }
       }
-      case 'revoke': {
-        const revoked = await keys.revoke(ACTOR, ref!);
-        return out(json ? JSON.stringify(revoked, null, 2) : `revoked API key "${revoked.name}" (${revoked.prefix})`);
-      }
-      default: {
-        const list = await keys.list();
-        return out(json ? JSON.stringify(list, null, 2) : list.length ? table(list) : 'no API keys (toolport keys create --name … --scope …)');
-      }
+    } finally {
+      await audit.flush();
     }
   } finally {
     await database.close();

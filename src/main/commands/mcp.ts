@@ -2,6 +2,7 @@ import { type Database, openDatabase } from '../../db/client.ts';
 import { DataDirLockedError } from '../../db/data-dir-lock.ts';
 import { handlers } from '../../handlers/index.ts';
 import { serveCatalogOverStdio } from '../../mcp/stdio.ts';
+import { guardCalls } from '../../registry/call-guard.ts';
 import { serverCatalog } from '../../registry/catalog.ts';
 import type { Config } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -53,6 +54,8 @@ export async function runStdio(config: Config, serverId: string): Promise<void> 
   const feed = createChangeFeed(config, runtime, logger, async (ids) => {
     if (ids === 'all' || ids.includes(serverId)) await registry.loadServer(serverId);
   });
+  // Calls over stdio are the local user's (actor `local`): audited like the listeners' calls; no rate limits.
+  const stdioCaller = guardCalls(runtime.caller, { registry, limiter: undefined, audit: runtime.audit });
   let connection: { close(): Promise<void> } | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (why: string) =>
@@ -63,18 +66,21 @@ export async function runStdio(config: Config, serverId: string): Promise<void> 
       await connection?.close().catch(() => {});
       await runtime.pool.close().catch(() => {});
       await kinds.close().catch(() => {});
+      // After the connection: its calls are queued; flushed before the database closes.
+      await runtime.audit.stop().catch(() => {});
       await database.close().catch(() => {});
     })());
 
   try {
     await feed.init();
+    runtime.audit.start();
     const snapshot = await registry.loadServer(serverId);
     if (!snapshot) {
       const known = (await store.listServers()).map((row) => row.id).join(', ') || '(none)';
       throw new Error(`No server "${serverId}" in the servers table. Known: ${known}`);
     }
     await feed.start();
-    connection = serveCatalogOverStdio({ catalog: serverCatalog(registry, serverId), caller: runtime.caller, logger, version: VERSION });
+    connection = serveCatalogOverStdio({ catalog: serverCatalog(registry, serverId), caller: stdioCaller, logger, version: VERSION });
     logger.info('mcp stdio serving', { server: serverId, database: database.describe, tools: snapshot.available.length });
   } catch (error) {
     await stop('start failed');

@@ -1,11 +1,12 @@
+import { ProtocolError } from '@modelcontextprotocol/server';
 import type { ToolCaller } from '../../registry/call.ts';
 import type { CallResult } from '../../registry/call-result.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
 import type { CatalogView } from '../../registry/snapshot.ts';
 import { isObject } from '../../shared/json.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { failureResult } from '../server.ts';
-import { matchPlainRequest, resultResponse } from './plain-request.ts';
+import { type CallerInfo, failureResult } from '../server.ts';
+import { errorResponse, matchPlainRequest, resultResponse } from './plain-request.ts';
 
 /**
  * Direct answers to plain 2026-07-28 `tools/call` requests. The SDK's
@@ -14,8 +15,10 @@ import { matchPlainRequest, resultResponse } from './plain-request.ts';
  * SDK has answered one call for a view, Toolport knows the result envelope
  * it adds (resultType, server info in `_meta`) and answers further plain
  * calls itself through the same call path — the result is the same object
- * the SDK path would send. Everything else, including unknown or unavailable
- * tools (protocol errors), still goes through the SDK.
+ * the SDK path would send. A call that fails as a protocol error (unknown or
+ * unavailable tool, a scope or rate limit refusal) is answered here too, as
+ * the SDK encodes it: the call has run (and been audited and counted), so it
+ * must not run again through the SDK.
  */
 const PARAM_KEYS = new Set(['_meta', 'name', 'arguments']);
 const OWN_KEYS = new Set(['content', 'structuredContent', 'isError']);
@@ -46,19 +49,19 @@ export class DirectCalls {
   ) {}
 
   /** The answer, or undefined when this call must go through the SDK. */
-  async answer(view: CatalogView | undefined, match: CallRequest, signal: () => AbortSignal): Promise<Response | undefined> {
+  async answer(view: CatalogView | undefined, match: CallRequest, signal: () => AbortSignal, who: CallerInfo): Promise<Response | undefined> {
     const envelope = view && this.envelopes.get(view);
     if (!envelope) return undefined;
     let result: CallResult;
     try {
-      result = await this.caller.call(this.catalog, match.name, match.args, { signal });
+      result = await this.caller.call(this.catalog, match.name, match.args, { signal, principal: who.principal, requestId: who.requestId });
     } catch (error) {
       try {
         result = failureResult(this.logger, this.catalog, match.name, error);
-      } catch {
-        // Unknown or unavailable tool (thrown before any handler ran): a
-        // protocol error, which the SDK path encodes.
-        return undefined;
+      } catch (protocolError) {
+        // failureResult throws only ProtocolErrors; anything else would be a bug in it.
+        if (!(protocolError instanceof ProtocolError)) throw protocolError;
+        return errorResponse(protocolError, match.id);
       }
     }
     // structuredContent is always an object (checked), which every era's projection passes unchanged.

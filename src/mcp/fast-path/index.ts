@@ -1,6 +1,7 @@
 import type { ToolCaller } from '../../registry/call.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { CallerInfo } from '../server.ts';
 import { DirectCalls, matchCallRequest } from './direct-call.ts';
 import { matchListRequest, ToolListCache } from './list-cache.ts';
 import type { EncodedResult } from './plain-request.ts';
@@ -19,7 +20,8 @@ export type SdkAnswer = () => Promise<Response>;
  * Returns undefined for requests that are not plain list or call requests.
  */
 export interface FastPath {
-  answer(request: Request, body: unknown, sdk: SdkAnswer): Promise<Response | EncodedResult> | undefined;
+  /** `who` is the caller every call is made for (the same the SDK leg reads from authInfo). */
+  answer(request: Request, body: unknown, who: CallerInfo, sdk: SdkAnswer): Promise<Response | EncodedResult> | undefined;
 }
 
 export function createFastPath(deps: { catalog: ToolCatalog; caller: ToolCaller; logger: Logger }): FastPath {
@@ -27,7 +29,7 @@ export function createFastPath(deps: { catalog: ToolCatalog; caller: ToolCaller;
   const lists = new ToolListCache();
   const calls = new DirectCalls(catalog, deps.caller, deps.logger);
   return {
-    answer(request, body, sdk) {
+    answer(request, body, who, sdk) {
       const list = matchListRequest(request, body);
       if (list) {
         const view = catalog.view();
@@ -37,7 +39,7 @@ export function createFastPath(deps: { catalog: ToolCatalog; caller: ToolCaller;
       const call = matchCallRequest(request, body);
       if (call) {
         const view = catalog.view();
-        return calls.answer(view, call, () => request.signal).then(async (answer) => answer ?? calls.learn(view, call, await sdk()));
+        return calls.answer(view, call, () => request.signal, who).then(async (answer) => answer ?? calls.learn(view, call, await sdk()));
       }
       return undefined;
     },

@@ -63,3 +63,13 @@ export class EncodedResult {
 export function resultResponse(result: Buffer, id: string | number): Response {
   return new EncodedResult(result, id).toResponse();
 }
+
+/** A JSON-RPC error response as the SDK's 2026-07-28 leg sends one for a handler's ProtocolError (same members, order and status). */
+export function errorResponse(error: { code: number; message: string; data?: unknown }, id: string | number): Response {
+  const body = {
+    jsonrpc: '2.0',
+    id,
+    error: error.data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data: error.data },
+  };
+  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+}

@@ -20,6 +20,9 @@ export interface ImportRequest {
   source: DocumentSource;
   serverId: string;
   actor: string;
+  /** The caller's readable name and the request id, for the audit entries. */
+  actorName?: string | undefined;
+  requestId?: string | undefined;
   baseUrl?: string | undefined;
   include?: string[] | undefined;
   exclude?: string[] | undefined;
@@ -73,7 +76,7 @@ function checkConversions(conversions: Conversion[], writes: ToolWrites, report:
 }
 
 async function apply(plan: Plan, request: ImportRequest, writes: ToolWrites): Promise<void> {
-  const target = { actor: request.actor, serverId: request.serverId };
+  const target = { actor: request.actor, actorName: request.actorName, requestId: request.requestId, serverId: request.serverId };
   for (const tool of plan.created) await writes.create({ ...target, body: tool.body });
   for (const tool of plan.changed) await writes.replace({ ...target, name: tool.name, body: tool.body, ifMatch: tool.version });
   if (request.prune) for (const tool of plan.removed) await writes.delete({ ...target, name: tool.name, ifMatch: tool.version });
@@ -107,7 +110,13 @@ export async function importOpenApi(writes: ToolWrites, request: ImportRequest):
   const tools = checkConversions(conversions, writes, report);
   const documentNames = new Set(operations.map((operation) => operation.name));
 
-  const plan = await writes.batch(request.actor, async (batch, store) => {
+  const who = {
+    actor: request.actor,
+    actorName: request.actorName,
+    requestId: request.requestId,
+    import: { kind: 'openapi', document: (doc.api as { info?: { title?: unknown } }).info?.title ?? null, prune: request.prune === true },
+  };
+  const plan = await writes.batch(who, async (batch, store) => {
     if (!(await store.getServer(request.serverId))) {
       const known = (await store.listServers()).map((row) => row.id).join(', ') || '(none)';
       throw new AppError('not_found', `No server "${request.serverId}" in the servers table (known: ${known})`);

@@ -29,6 +29,8 @@ export interface PackContext {
   toolName: string;
   signal: AbortSignal;
   dataSources: DataSourceAccessor;
+  /** The caller's actor (toolport.caller), when known. */
+  caller?: string | undefined;
 }
 
 /** Rows a result carries at most besides the source's row limit (about their JSON size). */
@@ -102,7 +104,7 @@ export async function transact<T>(ctx: PackContext, work: (session: SqlSession) 
       config.source,
       {
         readOnly,
-        settings: { 'toolport.server': ctx.serverId, 'toolport.tool': ctx.toolName, 'toolport.caller': '' },
+        settings: { 'toolport.server': ctx.serverId, 'toolport.tool': ctx.toolName, 'toolport.caller': ctx.caller ?? '' },
         signal: ctx.signal,
       },
       async (session) => {

@@ -77,7 +77,14 @@ export function createDatabaseKind(deps: DatabaseKindDeps): Handler {
     run: (input, ctx) => {
       const spec = PACK_TOOL_SPECS[ctx.config.tool];
       const args = parseArgs(spec.input, input, ctx.toolName);
-      return spec.run(args, { config: ctx.config, serverId: ctx.serverId, toolName: ctx.toolName, signal: ctx.signal, dataSources: deps.dataSources });
+      return spec.run(args, {
+        config: ctx.config,
+        serverId: ctx.serverId,
+        toolName: ctx.toolName,
+        signal: ctx.signal,
+        dataSources: deps.dataSources,
+        caller: ctx.caller,
+      });
     },
   });
 }

@@ -1,0 +1,54 @@
+import picomatch from 'picomatch';
+import type { Scope } from './principal.ts';
+
+/**
+ * Which tools of one server a caller can see (and so find in every list,
+ * and call without being told "no such tool"): derived from its scopes once
+ * per request, before any route or MCP method runs. A scope covering the
+ * whole server (no tool glob: `finance:list`, `finance:call`,
+ * `finance:write`, `*:call`, `admin`) sees everything; otherwise the union
+ * of its tool globs for this server; with neither, nothing (the adapters
+ * refuse such a request outright with 403 naming `<server>:list`).
+ *
+ * `key` names the class: callers with the same key see the same tools, so
+ * they share filtered views, cached list pages and the MCP endpoint (its
+ * sessions and change notifications). `all` and `none` are fixed keys.
+ */
+export interface Visibility {
+  readonly key: string;
+  readonly all: boolean;
+  readonly none: boolean;
+  sees(tool: string): boolean;
+}
+
+export const SEES_ALL: Visibility = Object.freeze({ key: 'all', all: true, none: false, sees: () => true });
+export const SEES_NONE: Visibility = Object.freeze({ key: 'none', all: false, none: true, sees: () => false });
+
+/** Visibility classes by key: the same glob set compiles once per process (bounded). */
+const compiled = new Map<string, Visibility>();
+const MAX_COMPILED = 4096;
+
+function coversServer(scope: Scope, server: string): boolean {
+  return scope.action === 'admin' || scope.server === '*' || scope.server === server;
+}
+
+export function visibilityOf(scopes: readonly Scope[], server: string): Visibility {
+  const globs = new Set<string>();
+  for (const scope of scopes) {
+    if (!coversServer(scope, server)) continue;
+    // Every action implies `list` of what it covers (scopes.ts); a globbed grant covers only its tools.
+    if (scope.toolGlob === undefined) return SEES_ALL;
+    globs.add(scope.toolGlob);
+  }
+  if (globs.size === 0) return SEES_NONE;
+  const sorted = [...globs].sort();
+  const key = `globs:${JSON.stringify(sorted)}`;
+  let visibility = compiled.get(key);
+  if (!visibility) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    const matchers = sorted.map((glob) => picomatch(glob, { dot: true }));
+    visibility = Object.freeze({ key, all: false, none: false, sees: (tool: string) => matchers.some((matches) => matches(tool)) });
+    compiled.set(key, visibility);
+  }
+  return visibility;
+}
