@@ -34,9 +34,18 @@ export function isLoopbackHost(host: string): boolean {
  * IPv4-mapped ::ffff:127.x): the caller is on this machine. Undefined or
  * unparsable is not.
  */
+/** Socket addresses seen, and whether each is loopback: a process sees few, and parsing one per request shows in profiles. */
+const loopbackByAddress = new Map<string, boolean>();
+
 export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address || !ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'loopback';
+  if (!address) return false;
+  let loopback = loopbackByAddress.get(address);
+  if (loopback === undefined) {
+    loopback = ipaddr.isValid(address) && ipaddr.process(address).range() === 'loopback';
+    if (loopbackByAddress.size >= 10_000) loopbackByAddress.clear();
+    loopbackByAddress.set(address, loopback);
+  }
+  return loopback;
 }
 
 export function authPolicy({ bindHosts, configured }: { bindHosts: readonly string[]; configured: AuthPolicy | undefined }): AuthPolicyDecision {

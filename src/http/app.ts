@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import type { AccessControl } from '../auth/access.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { AuditFilter, AuditPage } from '../db/audit-store.ts';
@@ -19,6 +18,7 @@ import type { SecretReader } from '../shared/secrets.ts';
 import type { RestEnv } from './env.ts';
 import { credential, requireScope, requireVisibility, type ScopeChallenge } from './middleware/credential.ts';
 import { originGuard } from './middleware/origin-guard.ts';
+import { requestIds } from './middleware/request-id.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { dataSourcesRoutes } from './routes/data-sources.ts';
 import { handlersRoutes, type KnownHandlers } from './routes/handlers.ts';
@@ -91,7 +91,7 @@ function fromHttpException(error: HTTPException): AppError {
 export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   const { server, catalog, access, logger } = deps;
   const app = new Hono<RestEnv>();
-  app.use('*', requestId());
+  app.use('*', requestIds());
   for (const mounted of deps.beside ?? []) app.route(mounted.path, mounted.app);
   // Public (RFC 9728) and read cross-origin by browser-based MCP clients: before the Origin guard and the credential.
   app.route('/', oauthMetadataRoutes({ settings: () => access.oauthSettings(server) ?? null, resourceName: () => catalog.view()?.info.name }));

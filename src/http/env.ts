@@ -6,7 +6,7 @@ import type { ToolCatalog } from '../registry/catalog.ts';
 export interface RestEnv {
   Bindings: Partial<HttpBindings>;
   Variables: {
-    /** hono's requestId() (app.ts, first of all): the client's X-Request-Id when well-formed, a UUID otherwise; echoed back. */
+    /** middleware/request-id.ts (app.ts, first of all): the client's X-Request-Id when well-formed, a UUID otherwise; echoed back. */
     requestId: string;
     /** The audit log's actor (`key:<id>`, `admin-token`, `oauth:…`, `local`): principal.actor. */
     actor: string;

@@ -59,7 +59,10 @@ export function mcpRoutes(endpoints: ScopedMcpEndpoints, options: McpRouteOption
     const requestId = c.get('requestId');
     const response = await serve(c, requestId);
     // RESPONSE_ALREADY_SENT is a shared marker, never to be changed (and its headers went out already).
-    return response === RESPONSE_ALREADY_SENT ? response : withRequestId(response, requestId);
+    if (response === RESPONSE_ALREADY_SENT) return response;
+    // The id is on Node's response already (set before routing, merged into writeHead): nothing to add.
+    if (c.env?.outgoing?.hasHeader('x-request-id')) return response;
+    return withRequestId(response, requestId);
   });
 
   async function serve(c: Context<McpEnv>, requestId: string | undefined): Promise<Response> {
