@@ -101,7 +101,12 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     writes: deps.writes,
     access: deps.access,
     keys: deps.keys,
-    audit: { reader: deps.audit.store, beforeRead: () => deps.audit.log.flush(), health: () => deps.audit.log.health() },
+    audit: {
+      reader: deps.audit.store,
+      beforeRead: () => deps.audit.log.flush(),
+      health: () => deps.audit.log.health(),
+      record: (entry) => deps.audit.log.record(entry),
+    },
     dataSources: { ...deps.dataSources, secret: config.secret },
     maxBodyBytes: config.maxBodyBytes,
     maxJsonDepth: config.limits.jsonDepth,

@@ -4,9 +4,11 @@ import type { AccessControl } from '../auth/access.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { AuditFilter, AuditPage } from '../db/audit-store.ts';
 import { isDatabaseUnavailable } from '../db/health.ts';
+import type { AuditEntry } from '../observability/audit-entry.ts';
 import type { AuditHealth } from '../observability/audit-queue.ts';
 import type { StatusView } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
+import { auditedErrors } from '../registry/call-guard.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
 import type { DataSourceCatalog } from '../registry/data-source-catalog.ts';
 import type { DataSourceWrites } from '../registry/data-source-writes.ts';
@@ -42,7 +44,13 @@ export interface RestAppDeps {
   /** /keys (admin). */
   keys: ApiKeys;
   /** /audit (admin) reads the store after flushing this process's queue; /health shows the queue. */
-  audit: { reader: { list(filter: AuditFilter): Promise<AuditPage> }; beforeRead?: () => Promise<void>; health: () => AuditHealth };
+  audit: {
+    reader: { list(filter: AuditFilter): Promise<AuditPage> };
+    beforeRead?: () => Promise<void>;
+    health: () => AuditHealth;
+    /** Where a refused request of a known caller (403: a scope it lacks) is recorded, as `access.denied`. */
+    record?: (entry: AuditEntry) => void;
+  };
   maxBodyBytes: number;
   /** Nesting depth a JSON body may have (TOOLPORT_MAX_JSON_DEPTH). */
   maxJsonDepth: number;
@@ -151,6 +159,21 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
     } else {
       logger.error('unhandled error', { server, method: c.req.method, path: c.req.path, error: thrown.message });
       error = new AppError('internal', 'Internal error; see the server log');
+    }
+    // A known caller refused for a scope it lacks: who tried what is audited (calls the guard refused are audited there already).
+    if (error.code === 'forbidden' && typeof error.extra?.scope === 'string' && !auditedErrors.has(thrown as object)) {
+      const principal = c.get('principal');
+      if (principal && deps.audit.record) {
+        deps.audit.record({
+          action: 'access.denied',
+          actor: principal.actor,
+          actorName: principal.name,
+          requestId: c.get('requestId') ?? null,
+          serverId: server,
+          outcome: 'forbidden',
+          details: { method: c.req.method, path: c.req.path.slice(0, 200), scope: error.extra.scope },
+        });
+      }
     }
     // A rate limit says when to come back (RFC 9110 Retry-After, whole seconds); the body carries retryAfterMs too.
     if (error.code === 'rate_limited' && typeof error.extra?.retryAfterSeconds === 'number') c.header('Retry-After', String(error.extra.retryAfterSeconds));

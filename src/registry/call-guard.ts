@@ -66,6 +66,9 @@ export function forbiddenCall(principal: Principal, server: string, tool: string
   );
 }
 
+/** Errors a guarded call threw and already audited: an adapter that audits refusals itself (REST's onError) skips these. */
+export const auditedErrors = new WeakSet<object>();
+
 export function guardCalls(inner: ToolCaller, deps: CallGuardDeps): ToolCaller {
   return {
     async call(catalog, name, args, options) {
@@ -97,6 +100,7 @@ export function guardCalls(inner: ToolCaller, deps: CallGuardDeps): ToolCaller {
         return result;
       } catch (error) {
         outcome = isAppError(error) ? error.code : 'internal';
+        if (typeof error === 'object' && error !== null) auditedErrors.add(error);
         throw error;
       } finally {
         deps.audit?.record({

@@ -140,10 +140,28 @@ describe.each(backends)('REST access: scopes (%s)', (backend) => {
     expect((await app.toolport.access.keys.list()).some((key) => key.name === 'escalate')).toBe(false);
   });
 
-  it('a list-only key cannot write (403 naming finance:write)', async () => {
+  it('a list-only key cannot write (403 naming finance:write), and the attempt is audited once as access.denied', async () => {
     const refused = await send(`${finance}/tools/get_stock_price`, 'DELETE', undefined, bearer(keys.lister));
     expect(refused.status).toBe(403);
     expect(refused.body.error.scope).toBe('finance:write');
+    await app.toolport.access.audit.flush();
+    const denied = (await app.toolport.access.auditStore.list({ actor: `key:${ids.lister}`, action: 'access.denied', limit: 10 })).entries;
+    const mine = denied.filter((entry) => entry.requestId === refused.headers.get('x-request-id'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      actorName: 'lister',
+      serverId: 'finance',
+      outcome: 'forbidden',
+      details: { method: 'DELETE', path: '/tools/get_stock_price', scope: 'finance:write' },
+    });
+    // A call the guard refused is its `call` entry, not also an access.denied one.
+    const call = await callOf(finance, 'get_stock_price', { symbol: 'AAPL' }, keys.lister!);
+    expect(call.status).toBe(403);
+    await app.toolport.access.audit.flush();
+    const forCall = (await app.toolport.access.auditStore.list({ actor: `key:${ids.lister}`, limit: 50 })).entries.filter(
+      (entry) => entry.requestId === call.headers.get('x-request-id'),
+    );
+    expect(forCall.map((entry) => [entry.action, entry.outcome])).toEqual([['call', 'forbidden']]);
   });
 
   it('admin: every server, /keys, /data-sources, /audit', async () => {
