@@ -23,7 +23,7 @@ import type { Principal } from './principal.ts';
  *
  * A wrong credential is always refused, never treated as none.
  */
-export interface AccessControlDeps extends CredentialDeps {
+export interface AccessControlDeps extends Omit<CredentialDeps, 'policy'> {
   decision: AuthPolicyDecision;
   /** The server's `servers.auth` as stored (null/undefined: no OAuth). Read per request: a change goes live with the snapshot. */
   oauthOf(serverId: string): unknown;
@@ -42,9 +42,10 @@ export class AccessControl {
   private readonly resolve: ReturnType<typeof credentialResolver>;
   /** Parsed settings and their verifier (with its JWKS cache), by the stored JSON text. */
   private readonly states = new Map<string, SettingsState>();
+  private readonly byObject = new WeakMap<object, SettingsState>();
 
   constructor(private readonly deps: AccessControlDeps) {
-    this.resolve = credentialResolver(deps);
+    this.resolve = credentialResolver({ ...deps, policy: deps.decision.policy });
   }
 
   get policy(): AuthPolicyDecision {
@@ -113,6 +114,9 @@ export class AccessControl {
   private state(serverId: string): SettingsState | undefined {
     const raw = this.deps.oauthOf(serverId);
     if (raw === null || raw === undefined) return undefined;
+    // The snapshot's object is the same on every request until its row changes: no JSON text per request.
+    const known = typeof raw === 'object' ? this.byObject.get(raw) : undefined;
+    if (known) return known;
     const text = JSON.stringify(raw);
     let state = this.states.get(text);
     if (!state) {
@@ -127,6 +131,7 @@ export class AccessControl {
       if (this.states.size > 256) this.states.clear();
       this.states.set(text, state);
     }
+    if (typeof raw === 'object') this.byObject.set(raw, state);
     return state;
   }
 }

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { ApiKeyStore, StoredApiKey } from '../db/api-key-store.ts';
-import { type ActorInput, type AuditRecorder, actorColumns, refusalOf, type WriteActor, writeActor } from '../observability/audit-write.ts';
+import type { AuditEntry } from '../observability/audit-entry.ts';
+import { type ActorInput, type AuditRecorder, actorColumns, auditedWrite, type WriteActor, writeActor } from '../observability/audit-write.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { parseOrThrow } from '../shared/validation.ts';
@@ -126,16 +127,15 @@ export class ApiKeys {
 
   async create(by: ActorInput, input: CreateKeyInput): Promise<CreatedApiKey> {
     const who = writeActor(by);
-    try {
-      const created = await this.createKey(who.actor, input);
-      this.record(who, 'key.create', 'ok', keyDetails(created));
-      return created;
-    } catch (error) {
-      const { outcome, details } = refusalOf(error);
-      const name = (input as { name?: unknown } | null)?.name;
-      this.record(who, 'key.create', outcome, { ...(typeof name === 'string' ? { name: name.slice(0, 128) } : {}), ...details });
-      throw error;
-    }
+    const name = (input as { name?: unknown } | null)?.name;
+    return auditedWrite(
+      this.deps.audit,
+      ({ outcome, details }) => this.entry(who, 'key.create', outcome, { ...(typeof name === 'string' ? { name: name.slice(0, 128) } : {}), ...details }),
+      async () => {
+        const created = await this.createKey(who.actor, input);
+        return { result: created, entry: this.entry(who, 'key.create', 'ok', keyDetails(created)) };
+      },
+    );
   }
 
   private async createKey(actor: string, input: CreateKeyInput): Promise<CreatedApiKey> {
@@ -169,18 +169,17 @@ export class ApiKeys {
   /** Revoke by id or prefix; revoking a revoked key again is not an error (it keeps its first revocation time). */
   async revoke(by: ActorInput, refText: string): Promise<ApiKeyView> {
     const who = writeActor(by);
-    try {
-      const revoked = await this.revokeKey(who.actor, refText);
-      this.record(who, 'key.revoke', 'ok', keyDetails(revoked));
-      return revoked;
-    } catch (error) {
-      const { outcome, details } = refusalOf(error);
-      // The reference as given may be a whole key: only its prefix part is kept.
-      const ref = String(refText ?? '').trim();
-      const shown = looksLikeKey(ref) ? (splitKey(ref)?.prefix ?? '(a malformed key)') : ref.slice(0, 64);
-      this.record(who, 'key.revoke', outcome, { ref: shown, ...details });
-      throw error;
-    }
+    // The reference as given may be a whole key: only its prefix part is kept.
+    const ref = String(refText ?? '').trim();
+    const shown = looksLikeKey(ref) ? (splitKey(ref)?.prefix ?? '(a malformed key)') : ref.slice(0, 64);
+    return auditedWrite(
+      this.deps.audit,
+      ({ outcome, details }) => this.entry(who, 'key.revoke', outcome, { ref: shown, ...details }),
+      async () => {
+        const revoked = await this.revokeKey(who.actor, refText);
+        return { result: revoked, entry: this.entry(who, 'key.revoke', 'ok', keyDetails(revoked)) };
+      },
+    );
   }
 
   private async revokeKey(actor: string, refText: string): Promise<ApiKeyView> {
@@ -193,8 +192,8 @@ export class ApiKeys {
     return keyView(revoked, this.now());
   }
 
-  private record(who: WriteActor, action: string, outcome: string, details: Record<string, unknown>): void {
-    this.deps.audit?.record({ ...actorColumns(who), action, outcome, details });
+  private entry(who: WriteActor, action: string, outcome: string, details: Record<string, unknown>): AuditEntry {
+    return { ...actorColumns(who), action, outcome, details };
   }
 
   private async changed(): Promise<void> {

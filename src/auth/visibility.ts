@@ -32,7 +32,22 @@ function coversServer(scope: Scope, server: string): boolean {
   return scope.action === 'admin' || scope.server === '*' || scope.server === server;
 }
 
+/**
+ * By scope list, then server: a principal is built once per key (or token)
+ * and reused, so every request after the first is two map lookups, not a
+ * walk of its scopes. REST and /mcp both ask here.
+ */
+const byScopes = new WeakMap<readonly Scope[], Map<string, Visibility>>();
+
 export function visibilityOf(scopes: readonly Scope[], server: string): Visibility {
+  let byServer = byScopes.get(scopes);
+  if (!byServer) byScopes.set(scopes, (byServer = new Map()));
+  let visibility = byServer.get(server);
+  if (!visibility) byServer.set(server, (visibility = computeVisibility(scopes, server)));
+  return visibility;
+}
+
+function computeVisibility(scopes: readonly Scope[], server: string): Visibility {
   const globs = new Set<string>();
   for (const scope of scopes) {
     if (!coversServer(scope, server)) continue;

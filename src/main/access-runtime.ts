@@ -57,7 +57,6 @@ export function createAccessRuntime({ config, database, registry, caller, logger
   const keys = new ApiKeys({ store: keyStore, logger, onChange: () => keyRing.reload(), audit });
   const access = new AccessControl({
     decision,
-    policy: decision.policy,
     adminToken: config.adminToken,
     keys: keyRing,
     oauthOf: (serverId) => registry.snapshot(serverId)?.server.auth,

@@ -57,3 +57,26 @@ export function refusalOf(error: unknown): { outcome: string; details: Record<st
   const message = error.message.length > MAX_MESSAGE ? `${error.message.slice(0, MAX_MESSAGE)}…` : error.message;
   return { outcome: error.code, details: { error: message } };
 }
+
+/**
+ * Run one write and record it: the entry `work` reports when it succeeds,
+ * or — when it is refused — the entry `refused` makes of the error's
+ * outcome and details (undefined: record nothing, e.g. inside a batch that
+ * records its own failure). The one shape of every audited write service.
+ */
+export async function auditedWrite<T>(
+  recorder: AuditRecorder | undefined,
+  refused: (refusal: { outcome: string; details: Record<string, unknown> }) => AuditEntry | undefined,
+  work: () => Promise<{ result: T; entry: AuditEntry }>,
+): Promise<T> {
+  let done: { result: T; entry: AuditEntry };
+  try {
+    done = await work();
+  } catch (error) {
+    const entry = refused(refusalOf(error));
+    if (entry) recorder?.record(entry);
+    throw error;
+  }
+  recorder?.record(done.entry);
+  return done.result;
+}

@@ -1,6 +1,6 @@
 import type { DataSourceStore, StoredDataSource } from '../db/data-source-store.ts';
 import type { DatabaseHealth } from '../db/health.ts';
-import { type ActorInput, type AuditRecorder, actorColumns, refusalOf, writeActor } from '../observability/audit-write.ts';
+import { type ActorInput, type AuditRecorder, actorColumns, auditedWrite, writeActor } from '../observability/audit-write.ts';
 import { type DataSourceDefinition, SAMPLES_SOURCE_ID } from '../providers/data-sources/types.ts';
 import { safeDatabaseReason } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
@@ -124,16 +124,14 @@ export class DataSourceWrites {
   ): Promise<T> {
     const who = writeActor(by);
     const base = { ...actorColumns(who), action };
-    let done: { result: T; details: Record<string, unknown> };
-    try {
-      done = await work(who.actor);
-    } catch (error) {
-      const { outcome, details } = refusalOf(error);
-      this.deps.audit?.record({ ...base, outcome, details: { ...(id === undefined ? {} : { source: id }), ...details } });
-      throw error;
-    }
-    this.deps.audit?.record({ ...base, outcome: 'ok', details: done.details });
-    return done.result;
+    return auditedWrite(
+      this.deps.audit,
+      ({ outcome, details }) => ({ ...base, outcome, details: { ...(id === undefined ? {} : { source: id }), ...details } }),
+      async () => {
+        const done = await work(who.actor);
+        return { result: done.result, entry: { ...base, outcome: 'ok', details: done.details } };
+      },
+    );
   }
 
   private run<T>(actor: string, work: (store: DataSourceStore) => Promise<T>): Promise<T> {

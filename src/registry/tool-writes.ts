@@ -3,7 +3,7 @@ import { draftOfRow, type RegistryStore } from '../db/registry-store.ts';
 import type { ToolRow } from '../db/schema.ts';
 import type { Handler } from '../handlers/define.ts';
 import type { AuditEntry } from '../observability/audit-entry.ts';
-import { type AuditRecorder, actorColumns, refusalOf, type WriteActor, writeActor } from '../observability/audit-write.ts';
+import { type AuditRecorder, actorColumns, auditedWrite, refusalOf, type WriteActor, writeActor } from '../observability/audit-write.ts';
 import { safeDatabaseReason } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import { sameJson } from '../shared/json-equal.ts';
@@ -218,25 +218,29 @@ export class ToolWrites {
 
   /** Run one write and audit it: `ok` with what the write reports, or the error code it was refused with. */
   private async audited<T>(target: WriteTarget, refused: Audited, work: () => Promise<{ result: T; audit: Audited }>): Promise<T> {
-    let done: { result: T; audit: Audited };
-    try {
-      done = await work();
-    } catch (error) {
+    const entryOf = (outcome: string, audit: Audited) => this.entryOf(target, outcome, audit);
+    return auditedWrite(
+      { record: (entry) => this.keep(entry) },
       // Inside a batch the whole batch fails: it records that once.
-      if (!this.openBatch) {
-        const { outcome, details } = refusalOf(error);
-        this.note(target, outcome, { ...refused, details });
-      }
-      throw error;
-    }
-    this.note(target, 'ok', done.audit);
-    return done.result;
+      ({ outcome, details }) => (this.openBatch ? undefined : entryOf(outcome, { ...refused, details })),
+      async () => {
+        const done = await work();
+        return { result: done.result, entry: entryOf('ok', done.audit) };
+      },
+    );
+  }
+
+  private entryOf(target: WriteTarget, outcome: string, audit: Audited): AuditEntry {
+    return { ...actorColumns(target), serverId: target.serverId, outcome, ...audit };
+  }
+
+  private note(target: WriteTarget, outcome: string, audit: Audited): void {
+    this.keep(this.entryOf(target, outcome, audit));
   }
 
   /** Record now, or (in a batch) once the batch committed, as an `import` entry naming the operation. */
-  private note(target: WriteTarget, outcome: string, audit: Audited): void {
-    const entry: AuditEntry = { ...actorColumns(target), serverId: target.serverId, outcome, ...audit };
-    if (this.openBatch) this.openBatch.entries.push({ ...entry, action: 'import', details: { operation: audit.action, ...audit.details } });
+  private keep(entry: AuditEntry): void {
+    if (this.openBatch) this.openBatch.entries.push({ ...entry, action: 'import', details: { operation: entry.action, ...entry.details } });
     else this.deps.audit?.record(entry);
   }
 

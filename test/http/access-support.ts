@@ -14,7 +14,6 @@ export function accessFor(options: {
   logger?: Logger;
 }): AccessControl {
   return new AccessControl({
-    policy: options.policy,
     adminToken: options.adminToken,
     keys: options.keys,
     decision: authPolicy({ bindHosts: ['127.0.0.1'], configured: options.policy }),

@@ -3,7 +3,7 @@ import type { AccessControl, AccessOutcome } from '../../auth/access.ts';
 import { isLoopbackAddress } from '../../auth/policy.ts';
 import type { Principal, Scope, ScopeAction } from '../../auth/principal.ts';
 import { allows, neededScope } from '../../auth/scopes.ts';
-import { type Visibility, visibilityOf } from '../../auth/visibility.ts';
+import { visibilityOf } from '../../auth/visibility.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
 import { scopedCatalog } from '../../registry/scoped-catalog.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -24,16 +24,6 @@ function remoteIsLoopback(c: Context<RestEnv>): boolean {
   return incoming ? isLoopbackAddress(incoming.socket.remoteAddress) : true;
 }
 
-/** Visibility by scope list (principals are resolved once per key and reused): no per-request scope walk. */
-function visibilityCache(server: string) {
-  const cached = new WeakMap<readonly Scope[], Visibility>();
-  return (scopes: readonly Scope[]): Visibility => {
-    let visibility = cached.get(scopes);
-    if (!visibility) cached.set(scopes, (visibility = visibilityOf(scopes, server)));
-    return visibility;
-  };
-}
-
 export interface CredentialScope {
   /** The listener's server id: whose OAuth settings apply, and whose tools the caller's visibility is about. */
   server: string;
@@ -42,7 +32,6 @@ export interface CredentialScope {
 }
 
 export function credential(access: AccessControl, { server, catalog }: CredentialScope): MiddlewareHandler<RestEnv> {
-  const visibility = visibilityCache(server);
   function admit(c: Context<RestEnv>, outcome: AccessOutcome, next: Next) {
     if (!outcome.ok) {
       if (outcome.challenge) c.header('WWW-Authenticate', outcome.challenge);
@@ -51,7 +40,7 @@ export function credential(access: AccessControl, { server, catalog }: Credentia
     const { principal } = outcome;
     c.set('principal', principal);
     c.set('actor', principal.actor);
-    if (catalog) c.set('catalog', scopedCatalog(catalog, visibility(principal.scopes)));
+    if (catalog) c.set('catalog', scopedCatalog(catalog, visibilityOf(principal.scopes, server)));
     return next();
   }
   // Not async: an API key or the admin token resolves in memory, so the common case adds no promise.
@@ -119,11 +108,10 @@ export function assertScope(c: Context<RestEnv>, action: ScopeAction, server: st
  * is for another server, and saying so is the useful answer.
  */
 export function requireVisibility(server: string, challenge: ScopeChallenge = plainChallenge): MiddlewareHandler<RestEnv> {
-  const visibility = visibilityCache(server);
   const needed = neededScope({ server, action: 'list' });
   return function checkVisibility(c, next) {
     const principal = principalOf(c);
-    if (visibility(principal.scopes).none) {
+    if (visibilityOf(principal.scopes, server).none) {
       throw lacking(
         c,
         principal,
