@@ -25,6 +25,7 @@ import { access } from './phases/access.ts';
 import { Bench } from './phases/bench.ts';
 import { calls } from './phases/calls.ts';
 import { cold } from './phases/cold.ts';
+import { gateway } from './phases/gateway.ts';
 import { http } from './phases/http.ts';
 import { lists } from './phases/lists.ts';
 import { register } from './phases/register.ts';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     ['http', () => http(bench)],
     ['sql', () => sql(bench)],
     ['access', () => access(bench)],
+    ['gateway', () => gateway(bench)],
   ];
   for (const [name, phase] of phases) {
     if (!settings.phases.includes(name as never)) continue;

@@ -42,9 +42,16 @@ export const servers = pgTable(
     rateLimit: text('rate_limit'),
     /** OAuth settings (src/auth/oauth/settings.ts: issuer, audience, jwksUrl, scopes, requiredScopes, acceptKeys); null = no OAuth (migration 0010). */
     auth: jsonb('auth'),
+    /** Prefix of its tools on the gateway /mcp (`<prefix>_<tool>`); null = the id (migration 0011). */
+    toolPrefix: text('tool_prefix'),
+    /** Whether its tools are part of the gateway's main endpoint (migration 0011). */
+    compose: boolean('compose').notNull().default(true),
+    /** Bumped by trigger on every update: the ETag of /servers/:id (migration 0011). */
+    version: integer('version').notNull().default(1),
     ...timestamps,
   },
   (table) => [
+    check('servers_tool_prefix_syntax', sql`${table.toolPrefix} IS NULL OR ${table.toolPrefix} ~ '^[A-Za-z0-9_-]{1,64}$'`),
     check('servers_rate_limit_syntax', sql`${table.rateLimit} IS NULL OR ${table.rateLimit} ~ '${sql.raw(RATE_LIMIT_SYNTAX)}'`),
     check('servers_auth_object', sql`${table.auth} IS NULL OR jsonb_typeof(${table.auth}) = 'object'`),
   ],

@@ -27,6 +27,8 @@ export interface RunningToolport {
   /** The current process (replaced by restart()). */
   readonly process: Spawned;
   urls: Record<ServerId, string>;
+  /** The gateway's origin (TOOLPORT_GATEWAY_PORT), when started with `gateway`. */
+  gatewayUrl: string | undefined;
   /** Spawn → every listener answered GET /health with status ok. */
   startMs: number;
   rss(): number | undefined;
@@ -38,15 +40,19 @@ export interface RunningToolport {
 }
 
 /** Variables a user may have set that would point the bench's Toolport elsewhere. */
-const OWN = ['DATABASE_URL', 'TOOLPORT_DATA_DIR', 'TOOLPORT_SERVERS', 'TOOLPORT_SQL_PORT', 'TOOLPORT_ADMIN_TOKEN', 'TOOLPORT_HOST'];
+const OWN = ['DATABASE_URL', 'TOOLPORT_DATA_DIR', 'TOOLPORT_SERVERS', 'TOOLPORT_SQL_PORT', 'TOOLPORT_ADMIN_TOKEN', 'TOOLPORT_HOST', 'TOOLPORT_GATEWAY_PORT'];
 
 export interface ToolportOptions {
   cwd: string;
   servers?: readonly ServerId[];
   /** Directory for `node --cpu-prof`. */
   cpuProfDir?: string;
+  /** More servers to serve, without a port of their own (the gateway serves them). */
+  alsoServe?: readonly string[];
   /** Extra variables for the server (e.g. TOOLPORT_HTTP_ALLOW), set after the bench's own. */
   env?: Record<string, string>;
+  /** Also start the gateway listener (TOOLPORT_GATEWAY_PORT on a free port; its origin is `gatewayUrl`). */
+  gateway?: boolean;
 }
 
 /**
@@ -56,14 +62,16 @@ export interface ToolportOptions {
  */
 export async function startToolport(database: BenchDatabase, options: ToolportOptions): Promise<RunningToolport> {
   const servers = options.servers ?? SERVER_IDS;
-  const [sqlPort, ...ports] = await freePorts(servers.length + 1);
+  const [sqlPort, gatewayPort, ...ports] = await freePorts(servers.length + 2);
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of OWN) delete env[key];
   Object.assign(env, database.env, {
-    TOOLPORT_SERVERS: servers.map((id, i) => `${id}:${ports[i]}`).join(','),
+    TOOLPORT_SERVERS: [...servers.map((id, i) => `${id}:${ports[i]}`), ...(options.alsoServe ?? [])].join(','),
     TOOLPORT_SQL_PORT: String(sqlPort),
+    ...(options.gateway ? { TOOLPORT_GATEWAY_PORT: String(gatewayPort) } : {}),
     ...options.env,
   });
+  const gatewayUrl = options.gateway ? `http://127.0.0.1:${gatewayPort}` : undefined;
   const profArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
   const urls = Object.fromEntries(servers.map((id, i) => [id, `http://127.0.0.1:${ports[i]}`])) as Record<ServerId, string>;
 
@@ -74,7 +82,7 @@ export async function startToolport(database: BenchDatabase, options: ToolportOp
     const started = performance.now();
     const spawned = spawnNode('toolport', [...profArgs, '--import', 'tsx', 'src/main/cli.ts', 'serve'], { cwd: options.cwd, env, cpu: SERVER_CPU });
     try {
-      await waitHealthy(spawned, Object.values(urls));
+      await waitHealthy(spawned, [...Object.values(urls), ...(gatewayUrl ? [gatewayUrl] : [])]);
     } catch (error) {
       await spawned.stop(2_000);
       throw new Error(`${(error as Error).message.split('\n')[0]}; last output:\n${tail(spawned.output())}`);
@@ -94,6 +102,7 @@ export async function startToolport(database: BenchDatabase, options: ToolportOp
       return current;
     },
     urls,
+    gatewayUrl,
     startMs,
     rss: () => rssMb(current.pid),
     died: () => died,

@@ -18,7 +18,12 @@ export interface Visibility {
   readonly key: string;
   readonly all: boolean;
   readonly none: boolean;
-  sees(tool: string): boolean;
+  /**
+   * Whether the tool named `tool` (its row's name) is visible. `server` is
+   * the tool's server: a server's own visibility ignores it (it is about one
+   * server); a composed one (the gateway's /mcp) asks that server's.
+   */
+  sees(tool: string, server?: string): boolean;
 }
 
 export const SEES_ALL: Visibility = Object.freeze({ key: 'all', all: true, none: false, sees: () => true });
@@ -65,5 +70,41 @@ function computeVisibility(scopes: readonly Scope[], server: string): Visibility
     visibility = Object.freeze({ key, all: false, none: false, sees: (tool: string) => matchers.some((matches) => matches(tool)) });
     compiled.set(key, visibility);
   }
+  return visibility;
+}
+
+/** A scope that reaches every server (bare `admin`, `*:<action>` without a tool glob) sees every tool of a composed view. */
+function seesEverything(scopes: readonly Scope[]): boolean {
+  return scopes.some((scope) => scope.action === 'admin' || (scope.server === '*' && scope.toolGlob === undefined));
+}
+
+const composedByScopes = new WeakMap<readonly Scope[], Visibility>();
+
+/**
+ * Which tools of a composed view (several servers' tools under prefixes,
+ * plus the management tools of server `management`) a caller sees: each
+ * tool as its own server's visibility says. `composed()` names the servers
+ * composed now: a caller none of whose scopes reaches one of them (or
+ * `management`) sees nothing, and is refused as on a server's own /mcp.
+ * The class key is the caller's scope list, so callers with equal scopes
+ * share list caches and MCP sessions.
+ */
+export function composedVisibilityOf(scopes: readonly Scope[], management: string, composed: () => ReadonlySet<string>): Visibility {
+  let visibility = composedByScopes.get(scopes);
+  if (visibility) return visibility;
+  if (seesEverything(scopes)) visibility = SEES_ALL;
+  else {
+    const key = `composed:${JSON.stringify(scopes.map((scope) => `${scope.server}:${scope.action}:${scope.toolGlob ?? ''}`).sort())}`;
+    visibility = Object.freeze({
+      key,
+      all: false,
+      get none() {
+        const servers = composed();
+        return !scopes.some((scope) => scope.server === management || servers.has(scope.server));
+      },
+      sees: (tool: string, server?: string) => server !== undefined && visibilityOf(scopes, server).sees(tool),
+    });
+  }
+  composedByScopes.set(scopes, visibility);
   return visibility;
 }

@@ -3,6 +3,7 @@ import { sqlStateOf } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Db } from './client.ts';
 import { type RegistryChangeRow, registryChanges, type ServerRow, servers, type ToolRow, tools } from './schema.ts';
+import { ServerStore } from './server-store.ts';
 
 /** The columns of a tool row that a definition decides. */
 export interface ToolDraft {
@@ -60,6 +61,11 @@ export function draftOfRow(row: ToolRow): ToolDraft {
 
 export class RegistryStore {
   constructor(private readonly db: Db) {}
+
+  /** The servers table's store on the same connection (inside a transaction: the same transaction). */
+  serverStore(): ServerStore {
+    return new ServerStore(this.db);
+  }
 
   /**
    * Run `work` in one transaction, with a store bound to it. `actor` is set

@@ -3,7 +3,7 @@ import type { AccessControl } from '../auth/access.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { AuditStore } from '../db/audit-store.ts';
 import type { Database } from '../db/client.ts';
-import { createRestApp } from '../http/app.ts';
+import { createRestApp, type RestAppDeps } from '../http/app.ts';
 import type { KnownHandlers } from '../http/routes/handlers.ts';
 import type { DatabaseProbe } from '../http/routes/health.ts';
 import { mcpRoutes } from '../mcp/route.ts';
@@ -11,10 +11,11 @@ import { createScopedMcpEndpoints } from '../mcp/scoped-endpoints.ts';
 import type { AuditLog } from '../observability/audit-queue.ts';
 import type { ProcessStatus } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
-import { serverCatalog } from '../registry/catalog.ts';
+import { serverCatalog, type ToolCatalog } from '../registry/catalog.ts';
 import type { DataSourceCatalog } from '../registry/data-source-catalog.ts';
 import type { DataSourceWrites } from '../registry/data-source-writes.ts';
 import type { Registry } from '../registry/registry.ts';
+import type { ServerWrites } from '../registry/server-writes.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
 import type { Config } from '../shared/config.ts';
 import { databaseFailureReason } from '../shared/database-reason.ts';
@@ -31,6 +32,8 @@ export interface ListenerAppDeps {
   /** The guarded call path (scopes, rate limits, audit: main/access-runtime.ts). */
   caller: ToolCaller;
   writes: ToolWrites;
+  /** /servers. */
+  serverWrites?: ServerWrites | undefined;
   /** Who is calling (API keys, the admin token, OAuth per server, TOOLPORT_AUTH). */
   access: AccessControl;
   /** /keys. */
@@ -77,10 +80,32 @@ export function databaseProbe(database: Database, status: ProcessStatus): Databa
   };
 }
 
-/** One server's listener app: REST over its catalog, with /mcp mounted beside it. */
-export function createListenerApp(deps: ListenerAppDeps, serverId: string): ListenerApp {
-  const { config, registry, caller, logger } = deps;
-  const catalog = serverCatalog(registry, serverId);
+/**
+ * One server's listener app: REST over its catalog, with /mcp mounted beside
+ * it. `pathPrefix` (`/finance`): the same app as the gateway serves it under
+ * that path (its own MCP sessions; the same catalog, call path and access).
+ */
+export function createListenerApp(deps: ListenerAppDeps, serverId: string, pathPrefix?: string): ListenerApp {
+  return createServingApp(deps, { serverId, catalog: serverCatalog(deps.registry, serverId), pathPrefix });
+}
+
+/** What a served app is over: one server's catalog, or the gateway's composed one (its own caller, search tools, summary). */
+export interface ServingShape {
+  /** Whose OAuth settings and scopes apply; the `server` of error bodies. */
+  serverId: string;
+  catalog: ToolCatalog;
+  /** The call path (default: the guarded caller of the deps). */
+  caller?: ToolCaller;
+  pathPrefix?: string | undefined;
+  /** What each MCP visibility class is shown (the composed /mcp's search tools). */
+  present?: (scoped: ToolCatalog) => ToolCatalog;
+  deployment?: RestAppDeps['deployment'];
+}
+
+export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): ListenerApp {
+  const { config, registry, logger } = deps;
+  const { serverId, catalog, pathPrefix } = shape;
+  const caller = shape.caller ?? deps.caller;
   const mcp = createScopedMcpEndpoints({
     serverId,
     catalog,
@@ -93,6 +118,7 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     maxJsonDepth: config.limits.jsonDepth,
     sessionIdleMs: config.mcpSessionIdleMs,
     maxSessions: config.mcpMaxSessions,
+    ...(shape.present ? { present: shape.present } : {}),
   });
   const app = createRestApp({
     server: serverId,
@@ -101,6 +127,7 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     writes: deps.writes,
     access: deps.access,
     keys: deps.keys,
+    servers: deps.serverWrites,
     audit: {
       reader: deps.audit.store,
       beforeRead: () => deps.audit.log.flush(),
@@ -122,6 +149,8 @@ export function createListenerApp(deps: ListenerAppDeps, serverId: string): List
     version: deps.version,
     port: () => registry.snapshot(serverId)?.server.port ?? null,
     logger,
+    pathPrefix,
+    deployment: shape.deployment,
   });
   return { app, close: () => mcp.close() };
 }

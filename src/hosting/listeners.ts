@@ -6,6 +6,9 @@ import { AppError, errorBody } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ListenerApp } from './listener-app.ts';
 
+/** What a listener serves: a server's app, or the gateway's dispatcher (anything with a fetch). */
+export type Servable = Pick<ListenerApp, 'close'> & { app: { fetch: (request: Request, env: any) => Response | Promise<Response> } };
+
 /** One HTTP listener serving one server's tools. */
 export interface Listener {
   serverId: string;
@@ -26,7 +29,7 @@ export class PortInUseError extends Error {
 }
 
 /** Start listening with a server's app; resolves once bound (port 0 picks a free port). */
-export async function startListener(listenerApp: ListenerApp, serverId: string, host: string, port: number, logger: Logger): Promise<Listener> {
+export async function startListener(listenerApp: Servable, serverId: string, host: string, port: number, logger: Logger): Promise<Listener> {
   const { app, close: closeApp } = listenerApp;
   const requestListener = getRequestListener(app.fetch, { errorHandler: (error) => requestErrorResponse(error, serverId, logger) });
   // No Host header is not Node's bare 400 but @hono/node-server's RequestError, answered below with the error body.

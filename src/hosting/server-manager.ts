@@ -8,7 +8,7 @@ import type { ListenerApp } from './listener-app.ts';
 import { type Listener, startListener } from './listeners.ts';
 
 export interface ServerManagerDeps {
-  config: Pick<Config, 'host' | 'servers' | 'shutdownTimeoutMs'>;
+  config: Pick<Config, 'host' | 'servers' | 'shutdownTimeoutMs' | 'gatewayPort'>;
   store: RegistryStore;
   registry: Registry;
   status: ProcessStatus;
@@ -17,43 +17,60 @@ export interface ServerManagerDeps {
   createApp(serverId: string): ListenerApp;
 }
 
-/** Which servers this process should serve, on which ports: enabled rows, restricted by TOOLPORT_SERVERS. */
-export function desiredServers(config: Pick<Config, 'servers'>, rows: ServerRow[]): Map<string, number> {
-  const wanted = new Map<string, number>();
+/**
+ * Which servers this process should serve, on which ports: enabled rows,
+ * restricted by TOOLPORT_SERVERS. `null`: served on the gateway only (a row
+ * without a port, or one selected without a port) — only when there is a
+ * gateway (`gateway`), otherwise such a server is not served at all.
+ */
+export function desiredServers(config: Pick<Config, 'servers'>, rows: ServerRow[], gateway = false): Map<string, number | null> {
+  const wanted = new Map<string, number | null>();
+  // `*` in the selection: every enabled server not named, on its row's port (or the gateway).
+  const everyOther = config.servers?.some((item) => item.id === '*') ?? false;
   for (const row of rows) {
     if (!row.enabled) continue;
-    if (config.servers) {
-      const selected = config.servers.find((item) => item.id === row.id);
-      const port = selected?.port ?? row.port;
-      if (selected && port !== null && port !== undefined) wanted.set(row.id, port);
-    } else if (row.port !== null) {
-      wanted.set(row.id, row.port);
-    }
+    const named = config.servers?.find((item) => item.id === row.id);
+    const selected = config.servers ? (named ?? (everyOther ? { id: row.id } : undefined)) : row;
+    if (!selected) continue;
+    const port = (config.servers ? selected.port : undefined) ?? row.port;
+    if (port !== null && port !== undefined) wanted.set(row.id, port);
+    else if (gateway) wanted.set(row.id, null);
   }
   return wanted;
 }
 
-/** Start-up checks that deserve a hard stop: a selected server that does not exist or has no port. */
-export function checkSelection(config: Pick<Config, 'servers'>, rows: ServerRow[]): void {
+/** Start-up checks that deserve a hard stop: a selected server that does not exist, or has no port and there is no gateway to serve it. */
+export function checkSelection(config: Pick<Config, 'servers' | 'gatewayPort'>, rows: ServerRow[]): void {
   for (const wanted of config.servers ?? []) {
+    if (wanted.id === '*') continue;
     const row = rows.find((candidate) => candidate.id === wanted.id);
     if (!row) {
       throw new Error(`TOOLPORT_SERVERS names "${wanted.id}", which is not in the servers table. Known: ${rows.map((r) => r.id).join(', ') || '(none)'}`);
     }
-    if ((wanted.port ?? row.port) === null) throw new Error(`Server "${row.id}" has no port: give one as ${row.id}:<port>`);
+    if ((wanted.port ?? row.port) === null && config.gatewayPort === undefined) {
+      throw new Error(`Server "${row.id}" has no port: give one as ${row.id}:<port>, or serve it on the gateway (TOOLPORT_GATEWAY_PORT)`);
+    }
   }
 }
 
 /**
  * Owns this process's listeners and keeps them matching the servers table:
  * a new or enabled row starts a listener, a disabled or deleted one drains
- * and stops it, a changed port moves it. Reconciles one at a time.
+ * and stops it, a changed port moves it. Every served server's snapshot is
+ * loaded — gateway-only ones too (no listener of their own: the gateway
+ * reaches them through the registry). Reconciles one at a time.
  */
 export class ServerManager {
   readonly listeners = new Map<string, Listener>();
   private queue: Promise<void> = Promise.resolve();
+  private lastRows: ServerRow[] = [];
 
   constructor(private readonly deps: ServerManagerDeps) {}
+
+  /** The servers table as the last reconcile read it (the management tools describe it, disabled rows included). */
+  rows(): readonly ServerRow[] {
+    return this.lastRows;
+  }
 
   /**
    * Bring listeners in line with the table. `strict` (start-up) throws when
@@ -67,27 +84,35 @@ export class ServerManager {
 
   private async reconcileNow(changed: string[] | 'all', strict: boolean): Promise<void> {
     const { config, store, registry, logger } = this.deps;
-    const desired = desiredServers(config, await store.listServers());
+    const gateway = config.gatewayPort !== undefined;
+    this.lastRows = await store.listServers();
+    const desired = desiredServers(config, this.lastRows, gateway);
     for (const [id, listener] of [...this.listeners]) {
       const wanted = desired.get(id);
       // Port 0 (any free port, as tests use) is satisfied by whatever port the listener got.
-      if (wanted !== undefined && (wanted === 0 || wanted === listener.port)) continue;
+      if (typeof wanted === 'number' && (wanted === 0 || wanted === listener.port)) continue;
       this.listeners.delete(id);
-      logger.info(desired.has(id) ? 'moving server to a new port' : 'stopping server', { server: id, port: listener.port, to: desired.get(id) });
+      logger.info(desired.has(id) ? (wanted === null ? 'server now on the gateway only' : 'moving server to a new port') : 'stopping server', {
+        server: id,
+        port: listener.port,
+        to: wanted ?? undefined,
+      });
       await listener.close(config.shutdownTimeoutMs);
-      if (!desired.has(id)) registry.dropServer(id);
     }
-    this.deps.status.keepFailures((id) => desired.has(id));
+    for (const id of registry.serverIds()) if (!desired.has(id)) registry.dropServer(id);
+    this.deps.status.keepFailures((id) => typeof desired.get(id) === 'number');
     for (const [id, port] of desired) {
-      if (this.listeners.has(id)) {
-        if (changed === 'all' || changed.includes(id)) await registry.loadServer(id);
+      const loaded = registry.snapshot(id) !== undefined;
+      if (port === null || this.listeners.has(id)) {
+        if (port === null) this.deps.status.listenerOk(id);
+        if (!loaded || changed === 'all' || changed.includes(id)) await registry.loadServer(id);
         continue;
       }
-      await this.start(id, port, strict);
+      await this.start(id, port, strict, gateway);
     }
   }
 
-  private async start(id: string, port: number, strict: boolean): Promise<void> {
+  private async start(id: string, port: number, strict: boolean, gateway: boolean): Promise<void> {
     const { config, registry, logger } = this.deps;
     const snapshot = await registry.loadServer(id);
     if (!snapshot) return;
@@ -97,11 +122,12 @@ export class ServerManager {
       this.deps.status.listenerOk(id);
       logger.info('listening', { server: id, url: listener.url, tools: snapshot.tools.size, available: snapshot.available.length });
     } catch (error) {
-      registry.dropServer(id);
+      // With a gateway the server is still served there: only its own port failed.
+      if (!gateway) registry.dropServer(id);
       if (strict) throw error;
       const message = (error as Error).message;
       this.deps.status.listenerFailed(id, port, message);
-      logger.error('listener not started', { server: id, port, error: message });
+      logger.error('listener not started', { server: id, port, error: message, ...(gateway ? { stillOn: 'the gateway' } : {}) });
     }
   }
 

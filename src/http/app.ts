@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { getPath } from 'hono/utils/url';
 import type { AccessControl } from '../auth/access.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { AuditFilter, AuditPage } from '../db/audit-store.ts';
@@ -12,6 +13,7 @@ import { auditedErrors } from '../registry/call-guard.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
 import type { DataSourceCatalog } from '../registry/data-source-catalog.ts';
 import type { DataSourceWrites } from '../registry/data-source-writes.ts';
+import type { ServerWrites } from '../registry/server-writes.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
 import { databaseFailureReason } from '../shared/database-reason.ts';
 import { AppError, type ErrorCode, errorBody } from '../shared/errors.ts';
@@ -28,6 +30,7 @@ import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.t
 import { infoRoutes } from './routes/info.ts';
 import { keysRoutes } from './routes/keys.ts';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.ts';
+import { serversRoutes } from './routes/servers.ts';
 import { toolPacksRoutes } from './routes/tool-packs.ts';
 import { toolsRoutes } from './routes/tools.ts';
 
@@ -43,6 +46,8 @@ export interface RestAppDeps {
   access: AccessControl;
   /** /keys (admin). */
   keys: ApiKeys;
+  /** /servers (admin): the servers table without SQL. */
+  servers?: ServerWrites | undefined;
   /** /audit (admin) reads the store after flushing this process's queue; /health shows the queue. */
   audit: {
     reader: { list(filter: AuditFilter): Promise<AuditPage> };
@@ -74,6 +79,30 @@ export interface RestAppDeps {
   version: string;
   port: () => number | null;
   logger: Logger;
+  /**
+   * Where this app is mounted on the gateway (`/finance`): routes see the
+   * path without it, and a Location header gets it back. Unset on a server's own port.
+   */
+  pathPrefix?: string | undefined;
+  /** The gateway's root app: every server as /health and /info summarize it. */
+  deployment?: (() => DeploymentSummary) | undefined;
+}
+
+/** One server as the gateway's /health and /info show it. */
+export interface ServerSummary {
+  id: string;
+  status: 'ok' | 'degraded' | 'listener_failed';
+  /** Why it is not ok (tools unavailable, the listener's error). */
+  reason?: string;
+  port: number | null;
+  path: string;
+  tools: { total: number; available: number };
+}
+
+export interface DeploymentSummary {
+  servers: ServerSummary[];
+  /** Tools the composed /mcp leaves out, and why (a clash made in SQL, a name too long). */
+  composedProblems?: readonly string[];
 }
 
 function fromHttpException(error: HTTPException): AppError {
@@ -98,27 +127,40 @@ function fromHttpException(error: HTTPException): AppError {
  */
 export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   const { server, catalog, access, logger } = deps;
-  const app = new Hono<RestEnv>();
+  const prefix = deps.pathPrefix;
+  // Under a prefix the router sees `/tools`, not `/finance/tools`: the same routes, matched the same way.
+  const app = new Hono<RestEnv>(prefix ? { getPath: (request) => getPath(request).slice(prefix.length) || '/' } : {});
   app.use('*', requestIds());
+  if (prefix) {
+    // Only the creating routes set a Location: the call path does not pay for the rewrite.
+    app.on('POST', ['/tools', '/keys', '/data-sources', '/servers'], async (c, next) => {
+      await next();
+      const location = c.res.headers.get('location');
+      if (location?.startsWith('/')) c.res.headers.set('location', prefix + location);
+    });
+  }
   for (const mounted of deps.beside ?? []) app.route(mounted.path, mounted.app);
   // Public (RFC 9728) and read cross-origin by browser-based MCP clients: before the Origin guard and the credential.
   app.route('/', oauthMetadataRoutes({ settings: () => access.oauthSettings(server) ?? null, resourceName: () => catalog.view()?.info.name }));
   // Every REST route, and unknown paths, after the mounts above: a foreign browser Origin or a rebound Host gets 403.
   app.use('*', originGuard({ bindHost: deps.bindHost, allowedOrigins: deps.allowedOrigins }));
   // REST bodies are bounded and vetted where they are read (readJson), without building a fetch Request.
-  app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database, audit: deps.audit.health }));
+  app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database, audit: deps.audit.health, deployment: deps.deployment }));
   app.route('/ready', readyRoutes({ server, database: deps.database }));
   // Everything below needs a caller: a Principal, and this server's catalog as it sees it (c.get('catalog')).
   app.use('*', credential(access, { server, catalog }));
 
   const challenge: ScopeChallenge = (scope) => access.insufficientScopeChallenge(server, scope);
-  const reads = requireVisibility(server, challenge);
+  const reads = requireVisibility(server, challenge, catalog);
   const writes = requireScope('write', server, challenge);
   const admin = requireScope('admin', '*', challenge);
   const limits = { maxBytes: deps.maxBodyBytes, maxDepth: deps.maxJsonDepth };
 
   app.use('/info', reads);
-  app.route('/info', infoRoutes({ version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port }));
+  app.route(
+    '/info',
+    infoRoutes({ version: deps.version, databaseKind: deps.database.kind, startedAt: deps.status().startedAt, port: deps.port, deployment: deps.deployment }),
+  );
   app.use('/handlers', reads);
   app.route('/handlers', handlersRoutes(deps.handlers));
   app.route('/tools/packs', toolPacksRoutes({ catalog, writes: deps.writes, auth: writes, challenge, limits }));
@@ -138,6 +180,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   );
   app.route('/data-sources', dataSourcesRoutes({ ...deps.dataSources, auth: admin, limits }));
   app.route('/keys', keysRoutes({ keys: deps.keys, auth: admin, limits }));
+  if (deps.servers) app.route('/servers', serversRoutes({ writes: deps.servers, auth: admin, limits }));
   app.route('/audit', auditRoutes({ reader: deps.audit.reader, beforeRead: deps.audit.beforeRead, auth: admin }));
 
   app.notFound((c) => {

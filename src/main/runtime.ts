@@ -4,6 +4,7 @@ import { DataSourceStore, SOURCE_HANDLERS } from '../db/data-source-store.ts';
 import { DatabaseHealth } from '../db/health.ts';
 import { migrate } from '../db/migrate.ts';
 import { RegistryStore } from '../db/registry-store.ts';
+import { ServerStore } from '../db/server-store.ts';
 import type { Handler } from '../handlers/define.ts';
 import { createDatabaseKind } from '../handlers/kinds/database/index.ts';
 import { createHttpKind } from '../handlers/kinds/http/index.ts';
@@ -20,6 +21,7 @@ import { DataSourceCatalog } from '../registry/data-source-catalog.ts';
 import { DataSourceWrites } from '../registry/data-source-writes.ts';
 import { Registry } from '../registry/registry.ts';
 import { seedIfEmpty } from '../registry/seed.ts';
+import { ServerWrites } from '../registry/server-writes.ts';
 import { ToolWrites } from '../registry/tool-writes.ts';
 import { cpuWorkerCount, WorkerPool } from '../registry/worker-pool.ts';
 import type { Config } from '../shared/config.ts';
@@ -37,6 +39,8 @@ export interface Runtime {
   store: RegistryStore;
   registry: Registry;
   writes: ToolWrites;
+  /** POST/PATCH/DELETE /servers; main/ sets its afterWrite to the server manager's reconcile. */
+  serverWrites: ServerWrites;
   caller: ToolCaller;
   providers: Providers;
   status: ProcessStatus;
@@ -95,7 +99,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       health: status.database,
       limits: config.limits,
       audit,
+      strictToolNames: config.strictToolNames,
     });
+    const serverWrites = new ServerWrites({ store: new ServerStore(database.db), health: status.database, audit, strictToolNames: config.strictToolNames });
     options.dataSources?.bindOwnDatabase?.(database);
     const dataSourceStore = new DataSourceStore(database.db);
     const dataSourceCatalog = new DataSourceCatalog({
@@ -118,6 +124,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       store,
       registry,
       writes,
+      serverWrites,
       caller,
       providers,
       status,

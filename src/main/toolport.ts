@@ -2,8 +2,10 @@ import type { OAuthVerifierOptions } from '../auth/oauth/verifier.ts';
 import type { Database } from '../db/client.ts';
 import type { Handler } from '../handlers/define.ts';
 import { handlers as builtInHandlers } from '../handlers/index.ts';
-import { createListenerApp } from '../hosting/listener-app.ts';
-import type { Listener } from '../hosting/listeners.ts';
+import { type Gateway, startGateway } from '../hosting/gateway.ts';
+import { createGatewayRoot, type GatewayRoot } from '../hosting/gateway-root.ts';
+import { createListenerApp, type ListenerAppDeps } from '../hosting/listener-app.ts';
+import { type Listener, PortInUseError } from '../hosting/listeners.ts';
 import { checkSelection, ServerManager } from '../hosting/server-manager.ts';
 import { type SqlPort, startSqlPort } from '../hosting/sql-port.ts';
 import { DataSources } from '../providers/data-sources/index.ts';
@@ -26,6 +28,8 @@ export interface Toolport {
   /** Live view: listeners come and go as servers rows change. */
   listeners: Map<string, Listener>;
   servers: ServerManager;
+  /** TOOLPORT_GATEWAY_PORT's listener and its composed catalog, when configured. */
+  gateway: (Gateway & { root: GatewayRoot }) | undefined;
   sqlPort: number | undefined;
   stop(): Promise<void>;
 }
@@ -83,12 +87,13 @@ export async function startToolport(config: Config, options: StartOptions = {}):
   });
   // The database is migrated by now; the entries queued while seeding are written at the first flush.
   runtime.audit.start();
-  const listenerDeps = {
+  const listenerDeps: ListenerAppDeps = {
     config,
     database,
     registry,
     caller: access.caller,
     writes: runtime.writes,
+    serverWrites: runtime.serverWrites,
     access: access.access,
     keys: access.keys,
     audit: { store: access.auditStore, log: access.audit },
@@ -99,6 +104,15 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     handlers: () => modules.known(),
   };
   const servers = new ServerManager({ config, store, registry, status, logger, createApp: (serverId) => createListenerApp(listenerDeps, serverId) });
+  // A server written over REST answers once this process serves the change (its listener, its gateway path) —
+  // waiting at most 2 s: stopping the listener that carries this very request waits for the request to end.
+  runtime.serverWrites.afterWrite = async (ids) => {
+    let timer: NodeJS.Timeout | undefined;
+    const capped = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2000);
+    });
+    await Promise.race([servers.reconcile(ids).catch(() => {}), capped]).finally(() => clearTimeout(timer));
+  };
   const feed = createChangeFeed(
     config,
     runtime,
@@ -107,6 +121,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     () => access.keyRing.reload(),
   );
   let sql: SqlPort | undefined;
+  let gateway: (Gateway & { root: GatewayRoot }) | undefined;
   try {
     await feed.init();
     await access.start();
@@ -119,6 +134,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       }
     }
     await servers.reconcile('all', true);
+    if (config.gatewayPort !== undefined) gateway = await openGateway(config, config.gatewayPort, listenerDeps, runtime, servers, logger);
     await feed.start();
 
     if (!config.adminToken && access.decision.policy === 'local-open') {
@@ -132,6 +148,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
   } catch (error) {
     modules.close();
     await feed.stop().catch(() => {});
+    await gateway?.close(0).catch(() => {});
     await servers.stopAll(0).catch(() => {});
     await access.stop().catch(() => {});
     await runtime.audit.stop().catch(() => {});
@@ -149,12 +166,13 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     access,
     listeners: servers.listeners,
     servers,
+    gateway,
     sqlPort: sql?.port,
     stop() {
       stopping ??= (async () => {
         modules.close();
         await feed.stop();
-        await servers.stopAll(config.shutdownTimeoutMs);
+        await Promise.all([gateway?.close(config.shutdownTimeoutMs), servers.stopAll(config.shutdownTimeoutMs)]);
         await access.stop();
         // After the listeners: the calls and writes they finished are in the audit queue, flushed here.
         await runtime.audit.stop();
@@ -166,4 +184,44 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       return stopping;
     },
   };
+}
+
+/** The gateway listener: every served server under /<id>/…, and the composed /mcp with the management tools. */
+async function openGateway(
+  config: Config,
+  port: number,
+  listenerDeps: ListenerAppDeps,
+  runtime: Runtime,
+  servers: ServerManager,
+  logger: Logger,
+): Promise<Gateway & { root: GatewayRoot }> {
+  let url: string | undefined;
+  const root = createGatewayRoot({
+    listenerDeps,
+    plainCaller: runtime.caller,
+    config,
+    servers,
+    gatewayUrl: () => url,
+    databaseKind: runtime.database.kind,
+  });
+  try {
+    const gateway = await startGateway({
+      registry: runtime.registry,
+      serverApp: (serverId) => createListenerApp(listenerDeps, serverId, `/${serverId}`),
+      root: root.app,
+      host: config.host,
+      port,
+      logger,
+    });
+    url = gateway.url;
+    logger.info('gateway listening', { url: gateway.url, servers: runtime.registry.serverIds().sort(), composed: [...root.catalog.composedServers()] });
+    return Object.assign(gateway, { root });
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      throw new Error(
+        `Cannot start the gateway: port ${port} on ${config.host} is already in use. Stop whatever holds it, or set TOOLPORT_GATEWAY_PORT to another port.`,
+      );
+    }
+    throw error;
+  }
 }

@@ -3,7 +3,6 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { type Context, Hono } from 'hono';
 import type { AccessControl } from '../auth/access.ts';
 import { isLoopbackAddress } from '../auth/policy.ts';
-import { visibilityOf } from '../auth/visibility.ts';
 import type { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { EncodedResult } from './fast-path/index.ts';
@@ -74,7 +73,7 @@ export function mcpRoutes(endpoints: ScopedMcpEndpoints, options: McpRouteOption
       const outcome = await access.authenticate(serverId, c.req.header('authorization'), loopback);
       if (!outcome.ok) return refusal(outcome.error, outcome.challenge);
       const { principal } = outcome;
-      const visibility = visibilityOf(principal.scopes, serverId);
+      const visibility = endpoints.visibility(principal.scopes);
       if (visibility.none) {
         return jsonRpcError(403, FORBIDDEN, `This credential (${principal.name}) has no scope on server "${serverId}": it needs "${listScope}" or more`, {
           data: { scope: listScope },

@@ -1,4 +1,6 @@
+import type { Scope } from '../auth/principal.ts';
 import type { Visibility } from '../auth/visibility.ts';
+import type { ToolCatalog } from '../registry/catalog.ts';
 import { scopedCatalog } from '../registry/scoped-catalog.ts';
 import { createMcpEndpoint, type McpEndpoint, type McpEndpointDeps } from './endpoint.ts';
 import { createGuard } from './guard.ts';
@@ -19,12 +21,16 @@ export interface ScopedMcpEndpoints {
   label: string;
   /** The Origin/Host refusal, checked before authentication: a foreign web page gets 403, not a 401 inviting it to sign in. */
   refuse(request: Request): Response | undefined;
+  /** Which tools a caller with `scopes` sees here (the catalog's visibility). */
+  visibility(scopes: readonly Scope[]): Visibility;
   for(visibility: Visibility): McpEndpoint;
   close(): Promise<void>;
 }
 
 export interface ScopedMcpEndpointsDeps extends McpEndpointDeps {
   serverId: string;
+  /** What a visibility class's endpoint serves, from the catalog as it sees it (the composed /mcp adds its search tools here). */
+  present?: (scoped: ToolCatalog) => ToolCatalog;
   /** Visibility classes kept open at once (default 256). */
   maxClasses?: number;
 }
@@ -41,7 +47,7 @@ function closedEndpoint(label: string): McpEndpoint {
 }
 
 export function createScopedMcpEndpoints(deps: ScopedMcpEndpointsDeps): ScopedMcpEndpoints {
-  const { serverId, logger, maxClasses = MAX_VISIBILITY_CLASSES, ...endpointDeps } = deps;
+  const { serverId, logger, maxClasses = MAX_VISIBILITY_CLASSES, present = (scoped) => scoped, ...endpointDeps } = deps;
   const label = deps.catalog.label;
   const guard = createGuard({ bindHost: deps.bindHost, allowedOrigins: deps.allowedOrigins });
   /** By visibility key, in order of last use (a Map keeps insertion order: re-inserting moves a key to the end). */
@@ -62,6 +68,7 @@ export function createScopedMcpEndpoints(deps: ScopedMcpEndpointsDeps): ScopedMc
   return {
     label,
     refuse: (request) => guard.check(request),
+    visibility: (scopes) => deps.catalog.visibility(scopes),
     for(visibility) {
       if (closed) return closedEndpoint(label);
       let endpoint = endpoints.get(visibility.key);
@@ -69,7 +76,7 @@ export function createScopedMcpEndpoints(deps: ScopedMcpEndpointsDeps): ScopedMc
         endpoints.delete(visibility.key);
       } else {
         if (endpoints.size >= maxClasses) evictOldest();
-        endpoint = createMcpEndpoint({ ...endpointDeps, logger, catalog: scopedCatalog(deps.catalog, visibility) });
+        endpoint = createMcpEndpoint({ ...endpointDeps, logger, catalog: present(scopedCatalog(deps.catalog, visibility)) });
       }
       endpoints.set(visibility.key, endpoint);
       return endpoint;

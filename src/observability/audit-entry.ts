@@ -24,6 +24,9 @@ export type AuditAction =
   | 'source.create'
   | 'source.update'
   | 'source.delete'
+  | 'server.create'
+  | 'server.update'
+  | 'server.delete'
   | (string & {});
 
 /** `ok`, `tool_error` (the tool answered with isError), or the AppError code it failed with. */

@@ -1,3 +1,5 @@
+import type { Scope } from '../auth/principal.ts';
+import { type Visibility, visibilityOf } from '../auth/visibility.ts';
 import type { Registry, RegistryChange } from './registry.ts';
 import type { CatalogView, ToolEntry } from './snapshot.ts';
 
@@ -16,6 +18,8 @@ export interface ToolCatalog {
   readonly writableServerId: string | undefined;
   view(): CatalogView | undefined;
   resolve(name: string): ToolEntry | undefined;
+  /** Which of these tools a caller with `scopes` sees (cached per scope list: cheap per request). */
+  visibility(scopes: readonly Scope[]): Visibility;
   /** Called on every change of the view (not coalesced); returns the unsubscribe function. */
   subscribe(onChange: () => void): () => void;
 }
@@ -27,6 +31,7 @@ export function serverCatalog(registry: Registry, serverId: string): ToolCatalog
     writableServerId: serverId,
     view: () => registry.snapshot(serverId),
     resolve: (name) => registry.snapshot(serverId)?.tools.get(name),
+    visibility: (scopes) => visibilityOf(scopes, serverId),
     subscribe(onChange) {
       // Scoped per server: a change on another port must reach none of this catalog's clients.
       const listener = (change: RegistryChange) => {

@@ -24,7 +24,7 @@ export interface RegistryChange {
  * started with and the hot path never touches the database. Published
  * snapshots are never mutated.
  */
-export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
+export class Registry extends EventEmitter<{ changed: [RegistryChange]; dropped: [string] }> {
   private readonly snapshots = new Map<string, ServerSnapshot>();
   private readonly fence = new WriteFence();
   private readonly checker = new SchemaChecker(
@@ -200,7 +200,7 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange] }> {
 
   /** Forget a server that this process no longer serves. */
   dropServer(serverId: string): void {
-    this.snapshots.delete(serverId);
+    if (this.snapshots.delete(serverId)) this.emit('dropped', serverId);
   }
 
   /** Resolves when every snapshot's schemas have been compiled once (tests, benchmarks). */

@@ -18,12 +18,12 @@ function filteredView(base: CatalogView, visibility: Visibility): CatalogView {
   if (!byKey) filteredViews.set(base, (byKey = new Map()));
   let view = byKey.get(visibility.key);
   if (!view) {
-    const ordered = base.ordered.filter((entry) => visibility.sees(entry.name));
+    const ordered = base.ordered.filter((entry) => visibility.sees(entry.row.name, entry.row.serverId));
     view = Object.freeze({
       revision: base.revision,
       tools: new Map(ordered.map((entry) => [entry.name, entry])),
       ordered,
-      available: base.available.filter((entry) => visibility.sees(entry.name)),
+      available: base.available.filter((entry) => visibility.sees(entry.row.name, entry.row.serverId)),
       info: base.info,
     });
     byKey.set(visibility.key, view);
@@ -51,7 +51,11 @@ export function scopedCatalog(base: ToolCatalog, visibility: Visibility): ToolCa
     label: base.label,
     writableServerId: base.writableServerId,
     view,
-    resolve: (name) => (visibility.sees(name) ? base.resolve(name) : undefined),
+    resolve(name) {
+      const entry = base.resolve(name);
+      return entry && visibility.sees(entry.row.name, entry.row.serverId) ? entry : undefined;
+    },
+    visibility: (scopes) => base.visibility(scopes),
     subscribe(onChange) {
       let last = view();
       return base.subscribe(() => {

@@ -7,6 +7,7 @@ import { type AuditRecorder, actorColumns, auditedWrite, refusalOf, type WriteAc
 import { safeDatabaseReason } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import { sameJson } from '../shared/json-equal.ts';
+import { checkToolComposition } from './composed-clashes.ts';
 import { type CreateToolBody, draftFromBody, type PatchToolBody, patchDraft, type ToolDraft } from './definition.ts';
 import type { Registry } from './registry.ts';
 import type { SchemaLimits } from './schema-limits.ts';
@@ -50,6 +51,8 @@ export interface ToolWritesDeps {
   limits?: SchemaLimits | undefined;
   /** Where write entries go (the process's AuditLog); none: writes are not audited. */
   audit?: AuditRecorder | undefined;
+  /** TOOLPORT_STRICT_TOOL_NAMES=1: a new tool's name on the gateway /mcp must be ≤ 64 of [A-Za-z0-9_-]. */
+  strictToolNames?: boolean | undefined;
 }
 
 export interface WrittenTool {
@@ -147,7 +150,12 @@ export class ToolWrites {
   create(target: WriteTarget & { body: CreateToolBody }): Promise<WrittenTool> {
     return this.audited(target, { action: 'create', tool: nameOf(target.body) }, async () => {
       const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
-      const row = await this.run(target.actor, (store) => store.insertTool(target.serverId, draft));
+      const row = await this.run(target.actor, async (store) => {
+        // Its name on the gateway's /mcp must be free (composed-clashes.ts): checked in the same transaction.
+        const server = this.deps.registry.snapshot(target.serverId)?.server ?? (await store.getServer(target.serverId));
+        await checkToolComposition(store.serverStore(), server, draft.name, this.deps.strictToolNames === true);
+        return store.insertTool(target.serverId, draft);
+      });
       return { result: this.applied(row), audit: { action: 'create', tool: row.name, versionAfter: row.version, details: { handler: row.handler } } };
     });
   }

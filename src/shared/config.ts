@@ -26,7 +26,7 @@ const serverSelection = v.pipe(
   v.array(
     v.pipe(
       v.string(),
-      v.regex(/^[a-z0-9][a-z0-9_-]*(:\d{1,5})?$/, 'must be SERVER_ID or SERVER_ID:PORT (e.g. finance:4001)'),
+      v.regex(/^([A-Za-z0-9_.-]{1,128}(:\d{1,5})?|\*)$/, 'must be SERVER_ID, SERVER_ID:PORT (e.g. finance:4001) or * (every other enabled server)'),
       v.transform((item) => {
         const [id, portText] = item.split(':');
         return portText === undefined ? { id: id! } : { id: id!, port: Number(portText) };
@@ -43,6 +43,9 @@ const EnvSchema = v.object({
   TOOLPORT_SERVERS: v.optional(serverSelection),
   TOOLPORT_ADMIN_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
   TOOLPORT_SQL_PORT: v.optional(port, '5433'),
+  TOOLPORT_GATEWAY_PORT: v.optional(port),
+  TOOLPORT_STRICT_TOOL_NAMES: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
+  TOOLPORT_SEARCH_THRESHOLD: v.optional(v.pipe(v.string(), v.transform(Number), v.integer('must be an integer'), v.minValue(0)), '200'),
   TOOLPORT_CALL_TIMEOUT_MS: v.optional(positiveInt, '10000'),
   TOOLPORT_SLOW_QUERY_MS: v.optional(positiveInt, '1000'),
   TOOLPORT_MAX_BODY_BYTES: v.optional(positiveInt, '1048576'),
@@ -92,6 +95,12 @@ export interface Config {
   servers: { id: string; port?: number }[] | undefined;
   adminToken: string | undefined;
   sqlPort: number;
+  /** TOOLPORT_GATEWAY_PORT: one more listener serving every server at /<id>/… and the composed /mcp; undefined = none. */
+  gatewayPort: number | undefined;
+  /** TOOLPORT_STRICT_TOOL_NAMES=1: composed names must be ≤ 64 of [A-Za-z0-9_-] (what several model APIs accept). */
+  strictToolNames: boolean;
+  /** TOOLPORT_SEARCH_THRESHOLD: past this many tools the composed /mcp offers search_tools + call_tool instead (0 = never). */
+  searchThreshold: number;
   callTimeoutMs: number;
   /** Statements of sql tools slower than this are logged (warn) with tool, source and duration. */
   slowQueryMs: number;
@@ -178,6 +187,9 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     servers: e.TOOLPORT_SERVERS,
     adminToken: e.TOOLPORT_ADMIN_TOKEN,
     sqlPort: e.TOOLPORT_SQL_PORT,
+    gatewayPort: e.TOOLPORT_GATEWAY_PORT,
+    strictToolNames: e.TOOLPORT_STRICT_TOOL_NAMES === '1',
+    searchThreshold: e.TOOLPORT_SEARCH_THRESHOLD,
     callTimeoutMs: e.TOOLPORT_CALL_TIMEOUT_MS,
     slowQueryMs: e.TOOLPORT_SLOW_QUERY_MS,
     maxBodyBytes: e.TOOLPORT_MAX_BODY_BYTES,

@@ -3,7 +3,16 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { handlerKeys, handlers } from '../../src/handlers/index.ts';
 
-const EXPECTED = ['calculate_portfolio', 'data_processor', 'get_financial_news', 'get_stock_price', 'get_time', 'get_weather', 'text_analyzer'];
+const EXPECTED = [
+  'calculate_portfolio',
+  'calculate_stats',
+  'data_processor',
+  'get_financial_news',
+  'get_stock_price',
+  'get_time',
+  'get_weather',
+  'text_analyzer',
+];
 
 describe('handler index', () => {
   it('wires exactly the built-in handlers, keyed by name', () => {

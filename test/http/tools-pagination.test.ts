@@ -82,6 +82,9 @@ describe('a write patches the snapshot instead of rebuilding it', () => {
     enabled: true,
     rateLimit: null,
     auth: null,
+    toolPrefix: null,
+    compose: true,
+    version: 1,
     createdAt: new Date(0),
     updatedAt: new Date(0),
   };

@@ -8,6 +8,8 @@ export interface RunningToolport {
   toolport: Toolport;
   /** Base URL of each server's listener, e.g. urls.finance = "http://127.0.0.1:39123". */
   urls: Record<string, string>;
+  /** The gateway's base URL, when TOOLPORT_GATEWAY_PORT is set (use 0 for a free port). */
+  gatewayUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ export async function startTestToolport(testDb: TestDatabase, env: Record<string
   });
   const toolport = await startToolport(config, { logger: silentLogger, database: testDb.database, sqlPort: false, ...options });
   const urls = Object.fromEntries([...toolport.listeners].map(([id, listener]) => [id, listener.url]));
-  return { toolport, urls, stop: () => toolport.stop() };
+  return { toolport, urls, gatewayUrl: toolport.gateway?.url, stop: () => toolport.stop() };
 }
 
 export async function json(response: Response): Promise<any> {

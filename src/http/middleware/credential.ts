@@ -40,7 +40,7 @@ export function credential(access: AccessControl, { server, catalog }: Credentia
     const { principal } = outcome;
     c.set('principal', principal);
     c.set('actor', principal.actor);
-    if (catalog) c.set('catalog', scopedCatalog(catalog, visibilityOf(principal.scopes, server)));
+    if (catalog) c.set('catalog', scopedCatalog(catalog, catalog.visibility(principal.scopes)));
     return next();
   }
   // Not async: an API key or the admin token resolves in memory, so the common case adds no promise.
@@ -107,11 +107,15 @@ export function assertScope(c: Context<RestEnv>, action: ScopeAction, server: st
  * 403 naming `<server>:list`, rather than shown an empty server — its key
  * is for another server, and saying so is the useful answer.
  */
-export function requireVisibility(server: string, challenge: ScopeChallenge = plainChallenge): MiddlewareHandler<RestEnv> {
+export function requireVisibility(
+  server: string,
+  challenge: ScopeChallenge = plainChallenge,
+  catalog: Pick<ToolCatalog, 'visibility'> = { visibility: (scopes) => visibilityOf(scopes, server) },
+): MiddlewareHandler<RestEnv> {
   const needed = neededScope({ server, action: 'list' });
   return function checkVisibility(c, next) {
     const principal = principalOf(c);
-    if (visibilityOf(principal.scopes, server).none) {
+    if (catalog.visibility(principal.scopes).none) {
       throw lacking(
         c,
         principal,

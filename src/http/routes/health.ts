@@ -16,6 +16,8 @@ export interface HealthRoutesDeps {
   database: DatabaseProbe;
   /** The audit queue: entries waiting, entries dropped since start, the last failed flush. */
   audit: () => AuditHealth;
+  /** The gateway: every server's state (a failed own port, unavailable tools) beside the process's. */
+  deployment?: (() => { servers: { status: string }[] }) | undefined;
 }
 
 type Probe = Awaited<ReturnType<DatabaseProbe['ping']>>;
@@ -37,7 +39,7 @@ function auditView({ queued, dropped, lastFlushError }: AuditHealth): AuditHealt
  * `audit.dropped` but do not make it "degraded": calls and writes are still
  * served right, and a load balancer must not pull the process for that.
  */
-export function healthRoutes({ server, status, database, audit }: HealthRoutesDeps) {
+export function healthRoutes({ server, status, database, audit, deployment }: HealthRoutesDeps) {
   const app = new Hono<RestEnv>();
   app.get('/', async (c) => {
     const probe = await database.ping();
@@ -51,6 +53,7 @@ export function healthRoutes({ server, status, database, audit }: HealthRoutesDe
       database: { kind: database.kind, ...shown(probe) },
       audit: auditView(audit()),
       ...(listenerFailures.length ? { listenerFailures } : {}),
+      ...(deployment ? deployment() : {}),
     });
   });
   return app;

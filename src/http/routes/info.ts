@@ -9,9 +9,11 @@ export interface InfoRoutesDeps {
   startedAt: number;
   /** The port this listener is bound to, when it has one. */
   port: () => number | null;
+  /** The gateway: every server it serves, with its path and tool counts. */
+  deployment?: (() => { servers: unknown[] }) | undefined;
 }
 
-export function infoRoutes({ version, databaseKind, startedAt, port }: InfoRoutesDeps) {
+export function infoRoutes({ version, databaseKind, startedAt, port, deployment }: InfoRoutesDeps) {
   const app = new Hono<RestEnv>();
   app.get('/', (c) => {
     const catalog = c.get('catalog');
@@ -24,6 +26,7 @@ export function infoRoutes({ version, databaseKind, startedAt, port }: InfoRoute
       tools: { count: names.length, available: view.available.length, names },
       database: databaseKind,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      ...(deployment ? deployment() : {}),
     });
   });
   return app;

@@ -45,11 +45,11 @@ function shownName(name: string): string {
 }
 
 /** `If-Match: "3"` (or 3, or W/"3") → 3; absent → undefined. */
-function expectedVersion(c: Context): number | undefined {
+export function expectedVersion(c: Context): number | undefined {
   const header = c.req.header('if-match');
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-  if (!match) throw new AppError('bad_request', `If-Match must be a tool version ETag such as "3", got ${header}`);
+  if (!match) throw new AppError('bad_request', `If-Match must be a version ETag such as "3", got ${header}`);
   return Number(match[1]);
 }
 

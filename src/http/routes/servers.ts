@@ -1,0 +1,86 @@
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import type { ServerRow } from '../../db/schema.ts';
+import { prefixOf } from '../../registry/composed-names.ts';
+import type { ServerWrites } from '../../registry/server-writes.ts';
+import { AppError } from '../../shared/errors.ts';
+import { redact } from '../../shared/redact.ts';
+import { type BodyLimits, readJson } from '../body.ts';
+import type { RestEnv } from '../env.ts';
+import { writerOf } from '../writer.ts';
+import { etagOf } from './tool-view.ts';
+import { expectedVersion } from './tools.ts';
+
+/**
+ * /servers on every listener and on the gateway: the servers table without
+ * SQL. Admin only (a server is infrastructure: its port, its OAuth settings).
+ * Writes go through the server write service (ETag/If-Match, change log,
+ * audit); the answer comes once this process serves the change.
+ */
+export interface ServersRoutesDeps {
+  writes: ServerWrites;
+  auth: MiddlewareHandler<RestEnv>;
+  limits: BodyLimits;
+}
+
+export function serverView(row: ServerRow, tools?: number) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    port: row.port,
+    enabled: row.enabled,
+    toolPrefix: prefixOf(row),
+    compose: row.compose,
+    rateLimit: row.rateLimit,
+    auth: redact(row.auth ?? null),
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    ...(tools === undefined ? {} : { tools: { total: tools } }),
+  };
+}
+
+function cascadeOf(c: Context<RestEnv>): boolean {
+  const value = c.req.query('cascade');
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new AppError('bad_request', `cascade must be true or false, got ${JSON.stringify(value.slice(0, 20))}`, {
+    details: [{ path: '/cascade', message: 'must be true or false' }],
+  });
+}
+
+export function serversRoutes({ writes, auth, limits }: ServersRoutesDeps) {
+  const app = new Hono<RestEnv>();
+  app.use('*', auth);
+
+  app.get('/', async (c) => {
+    const servers = (await writes.list()).map(({ row, tools }) => serverView(row, tools));
+    return c.json({ count: servers.length, servers });
+  });
+
+  app.get('/:id', async (c) => {
+    const { row, tools } = await writes.get(c.req.param('id'));
+    c.header('ETag', etagOf(row.version));
+    return c.json(serverView(row, tools));
+  });
+
+  app.post('/', async (c) => {
+    const row = await writes.create(writerOf(c), await readJson(c, limits));
+    c.header('Location', `/servers/${encodeURIComponent(row.id)}`);
+    c.header('ETag', etagOf(row.version));
+    return c.json(serverView(row, 0), 201);
+  });
+
+  app.patch('/:id', async (c) => {
+    const row = await writes.patch(writerOf(c), c.req.param('id'), await readJson(c, limits), expectedVersion(c));
+    c.header('ETag', etagOf(row.version));
+    return c.json(serverView(row));
+  });
+
+  app.delete('/:id', async (c) => {
+    const { row, toolsDeleted } = await writes.remove(writerOf(c), c.req.param('id'), { cascade: cascadeOf(c), ifMatch: expectedVersion(c) });
+    return c.json({ deleted: true, id: row.id, version: row.version, toolsDeleted });
+  });
+
+  return app;
+}
