@@ -6,7 +6,7 @@ import { AUTOCANNON_VERSION, log, ROOT, VERSION } from '../common.ts';
 import type { PreparedCase } from '../lib/cases.ts';
 import { type BenchDatabase, countTools, type exportServer } from '../lib/db.ts';
 import { LoadGenerator } from '../lib/loadgen.ts';
-import { type Figure, measureSides, ratio, type Side } from '../lib/measure.ts';
+import { measureSides, ratio, type Side } from '../lib/measure.ts';
 import { CAN_PIN, rssMb } from '../lib/processes.ts';
 import type { BenchResults } from '../lib/report.ts';
 import type { Settings } from '../lib/settings.ts';
@@ -54,8 +54,6 @@ export class Bench {
   readonly accessRatios = new Map<string, number | null>();
   /** The gateway phase's gateway ÷ own-port throughput ratios (c=32), by case id; null when not measured. */
   readonly gatewayRatios = new Map<string, number | null>();
-  /** search_tools over 10,000 composed tools at c=1 (the gateway phase). */
-  searchFigure: Figure | null = null;
 
   constructor(
     readonly settings: Settings,
