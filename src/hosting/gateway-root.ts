@@ -6,9 +6,10 @@ import { builtInEntry } from '../registry/built-in-entry.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import { composedCaller } from '../registry/composed-caller.ts';
 import { type ComposedCatalog, createComposedCatalog } from '../registry/composed-catalog.ts';
-import { MANAGEMENT_SERVER_ID, prefixOf } from '../registry/composed-names.ts';
+import { MANAGEMENT_SERVER_ID } from '../registry/composed-names.ts';
 import type { ServerSnapshot } from '../registry/registry.ts';
 import { searchPresentation } from '../registry/search-tools.ts';
+import { serverSettings } from '../registry/server-view.ts';
 import { ToolSearchIndex } from '../registry/tool-search.ts';
 import type { Config } from '../shared/config.ts';
 import { createServingApp, type ListenerApp, type ListenerAppDeps } from './listener-app.ts';
@@ -81,15 +82,7 @@ export function createGatewayRoot(deps: GatewayRootDeps): GatewayRoot {
     const onGateway = snapshot && gateway ? `${gateway}/${row.id}` : undefined;
     const state = snapshot ? serverState(snapshot, failureOf(row.id)) : undefined;
     return {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      port: row.port,
-      enabled: row.enabled,
-      toolPrefix: prefixOf(row),
-      compose: row.compose,
-      rateLimit: row.rateLimit,
-      auth: (row.auth as Record<string, unknown> | null) ?? null,
+      ...serverSettings(row),
       endpoints: {
         ...(own ? { port: own } : {}),
         ...(onGateway ? { gateway: onGateway } : {}),
@@ -103,7 +96,9 @@ export function createGatewayRoot(deps: GatewayRootDeps): GatewayRoot {
 
   const deployment: DeploymentView = {
     version: listenerDeps.version,
-    gatewayUrl: deps.gatewayUrl(),
+    get gatewayUrl() {
+      return deps.gatewayUrl();
+    },
     database: deps.databaseKind,
     servers: () => [...servers.rows()].sort((a, b) => (a.id < b.id ? -1 : 1)).map(managed),
     tools(serverId) {
@@ -122,7 +117,6 @@ export function createGatewayRoot(deps: GatewayRootDeps): GatewayRoot {
       }));
     },
   };
-  Object.defineProperty(deployment, 'gatewayUrl', { get: deps.gatewayUrl, enumerable: true });
 
   const management = createManagementTools(deployment).map((tool) => builtInEntry(MANAGEMENT_SERVER_ID, tool));
   const catalog = createComposedCatalog({ registry, management, strictNames: config.strictToolNames, logger: listenerDeps.logger });

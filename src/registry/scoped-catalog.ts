@@ -31,8 +31,8 @@ function filteredView(base: CatalogView, visibility: Visibility): CatalogView {
   return view;
 }
 
-/** Whether two filtered views show the same entries (entries are replaced on every change of their row). */
-function sameEntries(a: CatalogView | undefined, b: CatalogView | undefined): boolean {
+/** Whether two views show the same entries (entries are replaced on every change of their row): a change a subscriber need not hear of. */
+export function sameEntries(a: CatalogView | undefined, b: CatalogView | undefined): boolean {
   if (a === b) return true;
   if (!a || !b || a.ordered.length !== b.ordered.length) return false;
   if (a.info.name !== b.info.name || a.info.description !== b.info.description) return false;

@@ -3,6 +3,7 @@ import { defineHandler } from '../handlers/define.ts';
 import { builtInEntry } from './built-in-entry.ts';
 import type { ToolCatalog } from './catalog.ts';
 import { MANAGEMENT_SERVER_ID } from './composed-names.ts';
+import { sameEntries } from './scoped-catalog.ts';
 import type { AvailableTool, CatalogView, ToolEntry } from './snapshot.ts';
 import type { ToolSearchIndex } from './tool-search.ts';
 
@@ -146,8 +147,6 @@ export function searchPresentation(deps: SearchPresentationDeps): (scoped: ToolC
       }
       return shown;
     };
-    const sameList = (a: CatalogView | undefined, b: CatalogView | undefined) =>
-      a === b || (a !== undefined && b !== undefined && a.ordered.length === b.ordered.length && a.ordered.every((entry, i) => entry === b.ordered[i]));
     return {
       label: scoped.label,
       writableServerId: undefined,
@@ -159,7 +158,7 @@ export function searchPresentation(deps: SearchPresentationDeps): (scoped: ToolC
         let last = view();
         return scoped.subscribe(() => {
           const next = view();
-          if (sameList(last, next)) return;
+          if (sameEntries(last, next)) return;
           last = next;
           onChange();
         });

@@ -151,9 +151,7 @@ export class ToolWrites {
     return this.audited(target, { action: 'create', tool: nameOf(target.body) }, async () => {
       const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
       const row = await this.run(target.actor, async (store) => {
-        // Its name on the gateway's /mcp must be free (composed-clashes.ts): checked in the same transaction.
-        const server = this.deps.registry.snapshot(target.serverId)?.server ?? (await store.getServer(target.serverId));
-        await checkToolComposition(store.serverStore(), server, draft.name, this.deps.strictToolNames === true);
+        await this.checkComposedName(store, target.serverId, draft.name);
         return store.insertTool(target.serverId, draft);
       });
       return { result: this.applied(row), audit: { action: 'create', tool: row.name, versionAfter: row.version, details: { handler: row.handler } } };
@@ -250,6 +248,12 @@ export class ToolWrites {
   private keep(entry: AuditEntry): void {
     if (this.openBatch) this.openBatch.entries.push({ ...entry, action: 'import', details: { operation: entry.action, ...entry.details } });
     else this.deps.audit?.record(entry);
+  }
+
+  /** A new tool's name, as the gateway's /mcp would list it (tools are never renamed), must be free and within the name rule (composed-clashes.ts); in the write's transaction. */
+  private async checkComposedName(store: RegistryStore, serverId: string, name: string): Promise<void> {
+    const server = this.deps.registry.snapshot(serverId)?.server ?? (await store.getServer(serverId));
+    await checkToolComposition(store.serverStore(), server, name, this.deps.strictToolNames === true);
   }
 
   private run<T>(actor: string, work: (store: RegistryStore) => Promise<T>): Promise<T> {

@@ -1,12 +1,14 @@
 import * as v from 'valibot';
 import { defineHandler } from '../define.ts';
+import { describeNumbers, quantile } from '../utility/data-processor/statistics.ts';
+import { preciseSum } from '../utility/data-processor/values.ts';
 
 /**
  * Descriptive statistics of a list of numbers. Percentiles interpolate
  * linearly between the closest ranks (numpy's default, Excel's
- * PERCENTILE.INC): p = 100 is the maximum, p = 0 the minimum. The sum is
- * compensated (Neumaier), the variance computed in one pass (Welford); no
- * result is rounded.
+ * PERCENTILE.INC): p = 100 is the maximum, p = 0 the minimum. The figures
+ * are data_processor's (describeNumbers: a compensated sum, the two-pass
+ * variance); no result is rounded.
  */
 
 export const MAX_NUMBERS = 100_000;
@@ -25,50 +27,28 @@ const Output = v.object({
   percentiles: v.pipe(v.record(v.string(), v.number()), v.description('By name: "p25", "p99.9" …')),
 });
 
-/** Neumaier's compensated sum: exact to the last bit for sums such as 0.1 × 10. */
-export function compensatedSum(values: readonly number[]): number {
-  let sum = 0;
-  let compensation = 0;
-  for (const value of values) {
-    const next = sum + value;
-    compensation += Math.abs(sum) >= Math.abs(value) ? sum - next + value : value - next + sum;
-    sum = next;
-  }
-  return sum + compensation;
-}
+/** The compensated (Neumaier) sum the data_processor handler uses: exact to the last bit for sums such as 0.1 × 10. */
+export const compensatedSum = preciseSum;
 
-/** Linear interpolation between closest ranks of a sorted list (PERCENTILE.INC). */
+/** PERCENTILE.INC of a sorted, non-empty list, `p` in 0–100 (data_processor's quantile takes 0–1). */
 export function percentileOf(sorted: readonly number[], p: number): number {
-  const rank = (p / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  const fraction = rank - low;
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * fraction;
+  return quantile(sorted, p / 100)!;
 }
 
 export function calculateStats(numbers: readonly number[], percentiles: readonly number[] = DEFAULT_PERCENTILES) {
-  const sorted = Float64Array.from(numbers).sort();
-  const list = Array.from(sorted);
-  let mean = 0;
-  let m2 = 0;
-  numbers.forEach((value, index) => {
-    const delta = value - mean;
-    mean += delta / (index + 1);
-    m2 += delta * (value - mean);
-  });
-  const count = numbers.length;
-  const variance = m2 / count;
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const stats = describeNumbers(numbers, 0, sorted);
   return {
-    count,
-    sum: compensatedSum(numbers),
-    mean,
-    median: percentileOf(list, 50),
-    min: list[0]!,
-    max: list[count - 1]!,
-    variance,
-    stdDev: Math.sqrt(variance),
-    sampleStdDev: count > 1 ? Math.sqrt(m2 / (count - 1)) : null,
-    percentiles: Object.fromEntries(percentiles.map((p) => [`p${p}`, percentileOf(list, p)])),
+    count: stats.count,
+    sum: stats.sum,
+    mean: stats.mean!,
+    median: stats.median!,
+    min: stats.min!,
+    max: stats.max!,
+    variance: stats.variancePopulation!,
+    stdDev: stats.stdevPopulation!,
+    sampleStdDev: stats.stdevSample,
+    percentiles: Object.fromEntries(percentiles.map((p) => [`p${p}`, percentileOf(sorted, p)])),
   };
 }
 

@@ -9,6 +9,7 @@ export interface ManagedServer {
   toolPrefix: string;
   compose: boolean;
   rateLimit: string | null;
+  /** OAuth settings, anything credential-like already redacted (registry/server-view.ts). */
   auth: Record<string, unknown> | null;
   /** Its own port's URL, its gateway path's URL, and the MCP endpoints among them. */
   endpoints: { port?: string; gateway?: string; mcp: string[] };

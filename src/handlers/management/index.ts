@@ -1,8 +1,7 @@
 import * as v from 'valibot';
-import { redact } from '../../shared/redact.ts';
 import { defineHandler, type Handler, ToolInputError } from '../define.ts';
 import { calculateStatsHandler } from './calculate_stats.ts';
-import type { DeploymentView, ManagedServer } from './deployment.ts';
+import type { DeploymentView } from './deployment.ts';
 
 export type { DeploymentView, ManagedServer, ManagedTool } from './deployment.ts';
 
@@ -17,10 +16,6 @@ export interface ManagementTool {
 }
 
 const READ_ONLY = { readOnlyHint: true, idempotentHint: true, openWorldHint: false };
-
-function shown(server: ManagedServer): ManagedServer {
-  return { ...server, auth: redact(server.auth) as Record<string, unknown> | null };
-}
 
 function asTool(handler: Handler): ManagementTool {
   return {
@@ -77,10 +72,7 @@ export function createManagementTools(deployment: DeploymentView): ManagementToo
     annotations: READ_ONLY,
     run({ include_disabled }) {
       return {
-        servers: deployment
-          .servers()
-          .filter((server) => include_disabled || server.enabled)
-          .map(shown),
+        servers: deployment.servers().filter((server) => include_disabled || server.enabled),
       };
     },
   });
@@ -99,7 +91,7 @@ export function createManagementTools(deployment: DeploymentView): ManagementToo
       if (!server) {
         throw new ToolInputError(`No server "${server_id}". Known: ${servers.map((candidate) => candidate.id).join(', ') || '(none)'}`, '/server_id');
       }
-      return { ...shown(server), toolList: deployment.tools(server_id) ?? [] };
+      return { ...server, toolList: deployment.tools(server_id) ?? [] };
     },
   });
 

@@ -1,9 +1,8 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { ServerRow } from '../../db/schema.ts';
-import { prefixOf } from '../../registry/composed-names.ts';
+import { serverSettings } from '../../registry/server-view.ts';
 import type { ServerWrites } from '../../registry/server-writes.ts';
 import { AppError } from '../../shared/errors.ts';
-import { redact } from '../../shared/redact.ts';
 import { type BodyLimits, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
 import { writerOf } from '../writer.ts';
@@ -24,15 +23,7 @@ export interface ServersRoutesDeps {
 
 export function serverView(row: ServerRow, tools?: number) {
   return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    port: row.port,
-    enabled: row.enabled,
-    toolPrefix: prefixOf(row),
-    compose: row.compose,
-    rateLimit: row.rateLimit,
-    auth: redact(row.auth ?? null),
+    ...serverSettings(row),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

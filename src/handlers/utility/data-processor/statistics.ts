@@ -26,10 +26,9 @@ export interface Statistics {
   p75: number | null;
 }
 
-/** Descriptive statistics; variance by the two-pass formula for accuracy. */
-export function describeNumbers(values: readonly number[], missing = 0): Statistics {
+/** Descriptive statistics; variance by the two-pass formula for accuracy. `sorted`: the values in ascending order, when the caller has them. */
+export function describeNumbers(values: readonly number[], missing = 0, sorted: readonly number[] = [...values].sort((a, b) => a - b)): Statistics {
   const count = values.length;
-  const sorted = [...values].sort((a, b) => a - b);
   const sum = preciseSum(values);
   const mean = count ? sum / count : null;
   const squares = mean === null ? 0 : preciseSum(values.map((value) => (value - mean) ** 2));
