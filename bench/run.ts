@@ -29,6 +29,7 @@ import { gateway } from './phases/gateway.ts';
 import { http } from './phases/http.ts';
 import { lists } from './phases/lists.ts';
 import { register } from './phases/register.ts';
+import { registry } from './phases/registry.ts';
 import { sql } from './phases/sql.ts';
 import { workers } from './phases/workers.ts';
 import { PROFILE_CASES, profile } from './profile-case.ts';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     ['sql', () => sql(bench)],
     ['access', () => access(bench)],
     ['gateway', () => gateway(bench)],
+    ['registry', () => registry(bench)],
   ];
   for (const [name, phase] of phases) {
     if (!settings.phases.includes(name as never)) continue;

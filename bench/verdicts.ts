@@ -7,6 +7,7 @@ import { ACCESS_CASES, ACCESS_CONNECTIONS, ACCESS_TARGET_RATIO } from './phases/
 import type { Bench } from './phases/bench.ts';
 import { GATEWAY_CASES, GATEWAY_CONNECTIONS, GATEWAY_TARGET_RATIO, SEARCH_CASES, SEARCH_P99_MS } from './phases/gateway.ts';
 import { HTTP_DIRECT, HTTP_LABEL, HTTP_TOOL } from './phases/http.ts';
+import { REGISTRY_TARGET_MS, REGISTRY_TOOLS } from './phases/registry.ts';
 import { SQL_CONNECTIONS, SQL_TARGET_RATIO, SQL_TOOL } from './phases/sql.ts';
 import { CPU_CLIENTS, HEALTH_UNDER_CPU, POOL_INLINE, POOL_LABEL, POOL_WORKER } from './phases/workers.ts';
 
@@ -64,6 +65,18 @@ export function finish(bench: Bench): void {
     measured: writes ? `p50 ${writes.p50Ms} ms (p99 ${writes.p99Ms} ms)` : 'not measured',
     met: writes ? writes.p50Ms < 10 : null,
   });
+  const file = results.registryFile;
+  for (const [id, what, figure] of [
+    ['registry_export_10k', 'GET /registry/export', file?.export],
+    ['registry_apply_noop_10k', 'POST /registry/apply of the export (no-op)', file?.apply],
+  ] as const) {
+    targets.push({
+      id,
+      target: `${what}, ${REGISTRY_TOOLS.toLocaleString('en')} tools < ${REGISTRY_TARGET_MS / 1000} s (median)`,
+      measured: figure ? `${figure.medianMs} ms` : 'not measured',
+      met: figure ? figure.medianMs < REGISTRY_TARGET_MS : null,
+    });
+  }
   const cold = results.coldStart.find((c) => c.backend === 'postgres' && c.tools === COLD_TOTAL);
   targets.push({
     id: 'cold_start_10k_postgres',

@@ -146,6 +146,33 @@ export const registryChanges = pgTable('registry_changes', {
 export type RegistryChangeRow = typeof registryChanges.$inferSelect;
 
 /**
+ * Every version of every tool (migration 0012), written by trigger on each
+ * insert, update and delete of `tools` — REST, registry apply and SQL edits
+ * alike. `definition` is the tool as it was (the POST /tools body's fields,
+ * `config` with secrets still as references, plus rateLimit). No foreign key:
+ * a deleted tool keeps its history; a deletion is a version of its own.
+ */
+export const toolRevisions = pgTable(
+  'tool_revisions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    toolId: uuid('tool_id').notNull(),
+    serverId: text('server_id').notNull(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    definition: jsonb('definition').notNull(),
+    /** create, update, delete, or what the write service named (rollback). */
+    operation: text('operation').notNull(),
+    /** As in registry_changes: the write service's actor, or `sql:<role>`. */
+    actor: text('actor').notNull(),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [unique('tool_revisions_server_name_version_unique').on(table.serverId, table.name, table.version)],
+);
+
+export type ToolRevisionRow = typeof toolRevisions.$inferSelect;
+
+/**
  * Databases that `sql` tools and the database tool pack run statements on.
  * The connection URL is only ever a secret reference (`${secret:NAME}` →
  * TOOLPORT_SECRET_NAME, resolved when a pool opens), never a value; the

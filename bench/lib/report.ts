@@ -38,6 +38,8 @@ export interface BenchResults {
   };
   /** POST /tools latency into a large registry (c=1). */
   largeWrites?: { tools: number; count: number; p50Ms: number; p99Ms: number };
+  /** GET /registry/export and a no-op POST /registry/apply of it, at this many tools (phase registry). */
+  registryFile?: { tools: number; bytes: number; export: { medianMs: number; runsMs: number[] }; apply: { medianMs: number; runsMs: number[] } };
   coldStart: ColdStart[];
   memory: {
     samples: { when: string; tools: number; rssMb: number | undefined }[];
@@ -134,6 +136,20 @@ export function renderMarkdown(results: BenchResults, caseTargets: Map<string, s
       );
     }
     if (reg.note) lines.push('', `- ${reg.note}`);
+  }
+
+  if (results.registryFile) {
+    const file = results.registryFile;
+    lines.push('', '| registry file | median | runs | target |', '|---|--:|---|---|');
+    for (const [what, figure, id] of [
+      [`GET /registry/export, ${fmt(file.tools)} tools (${fmt(file.bytes / 1e6, 1)} MB of YAML)`, file.export, 'registry_export_10k'],
+      [`POST /registry/apply of that export (a no-op: nothing to change)`, file.apply, 'registry_apply_noop_10k'],
+    ] as const) {
+      const target = targets.get(id);
+      lines.push(
+        `| ${what} | ${fmt(figure.medianMs)} ms | ${figure.runsMs.map((ms) => fmt(ms)).join(', ')} | ${target ? `${target.target}: ${mark(target.met)}` : ''} |`,
+      );
+    }
   }
 
   if (results.coldStart.length) {

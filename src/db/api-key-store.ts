@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { AppError } from '../shared/errors.ts';
-import type { Db } from './client.ts';
+import { type Db, rowCount } from './client.ts';
 import { type ApiKeyRow, apiKeys } from './schema.ts';
 
 /**
@@ -163,11 +163,4 @@ export class ApiKeyStore {
     }
     return updated;
   }
-}
-
-/** Rows of a drizzle execute() result on either driver (postgres.js: an array; PGlite: { rows }). */
-function rowCount(result: unknown): number {
-  if (Array.isArray(result)) return result.length;
-  const rows = (result as { rows?: unknown[] }).rows;
-  return Array.isArray(rows) ? rows.length : 0;
 }

@@ -13,6 +13,13 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type Row = Record<string, unknown>;
 
+/** Rows of a drizzle execute() result on either driver (postgres.js: an array; PGlite: { rows }). */
+export function rowCount(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  const rows = (result as { rows?: unknown[] }).rows;
+  return Array.isArray(rows) ? rows.length : 0;
+}
+
 export interface QueryResult {
   rows: Row[];
   fields: string[];

@@ -2,6 +2,8 @@ import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { sqlStateOf } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Db } from './client.ts';
+import { DataSourceStore } from './data-source-store.ts';
+import { RevisionStore } from './revision-store.ts';
 import { type RegistryChangeRow, registryChanges, type ServerRow, servers, type ToolRow, tools } from './schema.ts';
 import { ServerStore } from './server-store.ts';
 
@@ -25,6 +27,9 @@ export interface ServerDraft {
   description: string;
   port: number | null;
 }
+
+/** Any constant works; it only has to be the same for every Toolport process (the migration lock is another). */
+const REGISTRY_APPLY_LOCK_KEY = 7_471_530_202;
 
 /**
  * Reads and writes of the `servers` and `tools` tables. Database constraint
@@ -59,12 +64,52 @@ export function draftOfRow(row: ToolRow): ToolDraft {
   };
 }
 
+export interface RegistryStoreOptions {
+  /** TOOLPORT_REVISIONS_KEEP: each write's transaction tells the revision trigger to prune that tool's history to this many. */
+  revisionsKeep?: number | undefined;
+}
+
 export class RegistryStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly options: RegistryStoreOptions = {},
+  ) {}
 
   /** The servers table's store on the same connection (inside a transaction: the same transaction). */
+  /** TOOLPORT_REVISIONS_KEEP, for the periodic sweep of edits made in SQL. */
+  get revisionsKeep(): number | undefined {
+    return this.options.revisionsKeep;
+  }
+
   serverStore(): ServerStore {
     return new ServerStore(this.db);
+  }
+
+  /** The tools' history on the same connection. */
+  revisionStore(): RevisionStore {
+    return new RevisionStore(this.db);
+  }
+
+  /** The data sources table on the same connection (a registry apply writes all three in one transaction). */
+  dataSourceStore(): DataSourceStore {
+    return new DataSourceStore(this.db);
+  }
+
+  /** Name what this transaction's tool writes are in their revisions (`rollback`); transaction-local. */
+  async nameOperation(operation: string): Promise<void> {
+    await this.db.execute(sql`select set_config('toolport.operation', ${operation}, true)`);
+  }
+
+  /** Take the registry-apply lock until the transaction ends: applies of the same database run one after the other. */
+  async lockRegistryApply(): Promise<void> {
+    await this.db.execute(sql`select pg_advisory_xact_lock(${REGISTRY_APPLY_LOCK_KEY})`);
+  }
+
+  /** Every tool row of the given servers (all when undefined), by server then name. */
+  listAllTools(serverIds?: readonly string[]): Promise<ToolRow[]> {
+    const query = this.db.select().from(tools);
+    const filtered = serverIds ? query.where(inArray(tools.serverId, [...serverIds])) : query;
+    return filtered.orderBy(asc(tools.serverId), asc(tools.name));
   }
 
   /**
@@ -76,9 +121,12 @@ export class RegistryStore {
     return this.db.transaction(async (tx) => {
       // Sent without waiting: the driver pipelines it ahead of the write on the
       // transaction's connection, which saves a round trip per write.
-      const actorSet = Promise.resolve(tx.execute(sql`select set_config('toolport.actor', ${actor}, true)`));
+      const keep = this.options.revisionsKeep === undefined ? '' : String(this.options.revisionsKeep);
+      const actorSet = Promise.resolve(
+        tx.execute(sql`select set_config('toolport.actor', ${actor}, true), set_config('toolport.revisions_keep', ${keep}, true)`),
+      );
       actorSet.catch(() => {});
-      const result = await work(new RegistryStore(tx as unknown as Db));
+      const result = await work(new RegistryStore(tx as unknown as Db, this.options));
       await actorSet;
       return result;
     });
@@ -166,11 +214,12 @@ export class RegistryStore {
     return deleted.length;
   }
 
-  async insertTool(serverId: string, draft: ToolDraft): Promise<ToolRow> {
+  /** `rateLimit` (a registry apply, a rollback) is written with the definition, in the same statement: one version. */
+  async insertTool(serverId: string, draft: ToolDraft, rateLimit?: string | null): Promise<ToolRow> {
     try {
       const [row] = await this.db
         .insert(tools)
-        .values({ serverId, ...draftColumns(draft) })
+        .values({ serverId, ...draftColumns(draft), ...(rateLimit === undefined ? {} : { rateLimit }) })
         .returning();
       return row!;
     } catch (error) {
@@ -188,12 +237,12 @@ export class RegistryStore {
    * Replace a tool's definition. With `expectedVersion` the update only
    * applies to that version (optimistic concurrency); the trigger bumps it.
    */
-  async updateTool(serverId: string, name: string, draft: ToolDraft, expectedVersion?: number): Promise<ToolRow> {
+  async updateTool(serverId: string, name: string, draft: ToolDraft, expectedVersion?: number, rateLimit?: string | null): Promise<ToolRow> {
     const conditions = [eq(tools.serverId, serverId), eq(tools.name, name)];
     if (expectedVersion !== undefined) conditions.push(eq(tools.version, expectedVersion));
     const [row] = await this.db
       .update(tools)
-      .set({ ...draftColumns(draft), version: sql`${tools.version} + 1`, updatedAt: sql`now()` })
+      .set({ ...draftColumns(draft), ...(rateLimit === undefined ? {} : { rateLimit }), version: sql`${tools.version} + 1`, updatedAt: sql`now()` })
       .where(and(...conditions))
       .returning();
     if (row) return row;

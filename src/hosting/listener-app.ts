@@ -15,7 +15,9 @@ import { serverCatalog, type ToolCatalog } from '../registry/catalog.ts';
 import type { DataSourceCatalog } from '../registry/data-source-catalog.ts';
 import type { DataSourceWrites } from '../registry/data-source-writes.ts';
 import type { Registry } from '../registry/registry.ts';
+import type { RegistryFiles } from '../registry/registry-files.ts';
 import type { ServerWrites } from '../registry/server-writes.ts';
+import type { ToolHistory } from '../registry/tool-history.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
 import type { Config } from '../shared/config.ts';
 import { databaseFailureReason } from '../shared/database-reason.ts';
@@ -32,8 +34,12 @@ export interface ListenerAppDeps {
   /** The guarded call path (scopes, rate limits, audit: main/access-runtime.ts). */
   caller: ToolCaller;
   writes: ToolWrites;
+  /** A tool's revisions and diffs. */
+  history: ToolHistory;
   /** /servers. */
   serverWrites?: ServerWrites | undefined;
+  /** /registry/export, /registry/apply. */
+  registryFiles?: RegistryFiles | undefined;
   /** Who is calling (API keys, the admin token, OAuth per server, TOOLPORT_AUTH). */
   access: AccessControl;
   /** /keys. */
@@ -125,9 +131,11 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
     catalog,
     caller,
     writes: deps.writes,
+    history: deps.history,
     access: deps.access,
     keys: deps.keys,
     servers: deps.serverWrites,
+    registryFiles: deps.registryFiles,
     audit: {
       reader: deps.audit.store,
       beforeRead: () => deps.audit.log.flush(),

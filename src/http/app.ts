@@ -13,7 +13,9 @@ import { auditedErrors } from '../registry/call-guard.ts';
 import type { ToolCatalog } from '../registry/catalog.ts';
 import type { DataSourceCatalog } from '../registry/data-source-catalog.ts';
 import type { DataSourceWrites } from '../registry/data-source-writes.ts';
+import type { RegistryFiles } from '../registry/registry-files.ts';
 import type { ServerWrites } from '../registry/server-writes.ts';
+import type { ToolHistory } from '../registry/tool-history.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
 import { databaseFailureReason } from '../shared/database-reason.ts';
 import { AppError, type ErrorCode, errorBody } from '../shared/errors.ts';
@@ -30,6 +32,7 @@ import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.t
 import { infoRoutes } from './routes/info.ts';
 import { keysRoutes } from './routes/keys.ts';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.ts';
+import { registryFileRoutes } from './routes/registry-file.ts';
 import { serversRoutes } from './routes/servers.ts';
 import { toolPacksRoutes } from './routes/tool-packs.ts';
 import { toolsRoutes } from './routes/tools.ts';
@@ -40,6 +43,8 @@ export interface RestAppDeps {
   catalog: ToolCatalog;
   caller: ToolCaller;
   writes: ToolWrites;
+  /** GET /tools/:name/revisions, …/diff (rollback writes through `writes`). */
+  history: ToolHistory;
   /** /data-sources (admin only): the sources of this process, their write service, and the secret reader (asked only whether a secret is set). */
   dataSources: { catalog: DataSourceCatalog; writes: DataSourceWrites; secret: SecretReader };
   /** Who is calling (admin token, API keys, OAuth, local-open) → a Principal; every route but /health, /ready and the OAuth metadata asks. */
@@ -48,6 +53,8 @@ export interface RestAppDeps {
   keys: ApiKeys;
   /** /servers (admin): the servers table without SQL. */
   servers?: ServerWrites | undefined;
+  /** /registry/export and /registry/apply (admin): the registry as a registry file. */
+  registryFiles?: RegistryFiles | undefined;
   /** /audit (admin) reads the store after flushing this process's queue; /health shows the queue. */
   audit: {
     reader: { list(filter: AuditFilter): Promise<AuditPage> };
@@ -170,6 +177,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
       catalog,
       caller: deps.caller,
       writes: deps.writes,
+      history: deps.history,
       auth: writes,
       reads,
       challenge,
@@ -181,6 +189,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   app.route('/data-sources', dataSourcesRoutes({ ...deps.dataSources, auth: admin, limits }));
   app.route('/keys', keysRoutes({ keys: deps.keys, auth: admin, limits }));
   if (deps.servers) app.route('/servers', serversRoutes({ writes: deps.servers, auth: admin, limits }));
+  if (deps.registryFiles) app.route('/registry', registryFileRoutes({ files: deps.registryFiles, auth: admin, limits }));
   app.route('/audit', auditRoutes({ reader: deps.audit.reader, beforeRead: deps.audit.beforeRead, auth: admin }));
 
   app.notFound((c) => {

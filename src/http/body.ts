@@ -26,6 +26,27 @@ export async function readJson(c: Context<RestEnv>, limits: BodyLimits): Promise
     c.header('connection', 'close'); // the body is not read
     throw new AppError('unsupported_media_type', mediaProblem);
   }
+  const read = await readBodyText(c, limits);
+  if (read.text.trim() === '') throw new AppError('bad_request', 'The request body is empty: send a JSON object');
+  let value: unknown;
+  try {
+    value = JSON.parse(read.text);
+  } catch (error) {
+    throw new AppError('bad_request', `Malformed JSON body: ${(error as Error).message}`, {
+      details: [{ path: '/', message: 'not valid JSON' }],
+    });
+  }
+  const problem = findJsonProblem(value, { maxDepth: limits.maxDepth, text: read.text });
+  if (problem) throw new AppError('bad_request', jsonProblemMessage(problem), { details: [{ path: problem.path, message: problem.message }] });
+  return value;
+}
+
+/**
+ * The body as text, within limits.maxBytes (413 past it): the caller has
+ * checked the media type already. A declared length within the bound is
+ * read directly; anything else through the bounded reader.
+ */
+export async function readBodyText(c: Context<RestEnv>, limits: Pick<BodyLimits, 'maxBytes'>): Promise<{ text: string }> {
   const incoming = c.env?.incoming;
   const contentLength = c.req.header('content-length');
   let read: BodyText;
@@ -52,18 +73,7 @@ export async function readJson(c: Context<RestEnv>, limits: BodyLimits): Promise
     c.header('connection', 'close'); // the rest of the body is not read
     throw new AppError('payload_too_large', tooLargeMessage(limits.maxBytes));
   }
-  if (read.text.trim() === '') throw new AppError('bad_request', 'The request body is empty: send a JSON object');
-  let value: unknown;
-  try {
-    value = JSON.parse(read.text);
-  } catch (error) {
-    throw new AppError('bad_request', `Malformed JSON body: ${(error as Error).message}`, {
-      details: [{ path: '/', message: 'not valid JSON' }],
-    });
-  }
-  const problem = findJsonProblem(value, { maxDepth: limits.maxDepth, text: read.text });
-  if (problem) throw new AppError('bad_request', jsonProblemMessage(problem), { details: [{ path: problem.path, message: problem.message }] });
-  return value;
+  return { text: read.text };
 }
 
 /**

@@ -23,6 +23,10 @@ const USAGE = `Usage: toolport <command>
                                            the databases sql tools query (data-sources --help for the options)
   add-database-tools --server <id> --source <source> --mode <user_ro|user_rw|admin_ro|admin_rw> [--prefix <p>] [--json]
                                            the database tool pack's tools, as rows of that server
+  export [--server <id>…] [--format yaml|json] [--output <file>]
+                                           the registry as a registry file (deterministic; export --help)
+  apply <file> [--dry-run] [--prune] [--server <id>…] [--plan-file <plan.json>] [--json] [--exit-code]
+                                           make the registry match a registry file, in one transaction (apply --help)
   keys create --name <n> --scope <scope> [--scope …] [--expires 30d] [--rate 600/min] | list | revoke <id|prefix>
                                            API keys every listener of this database accepts (keys --help for scopes)
 
@@ -95,6 +99,13 @@ async function main(argv: string[]): Promise<void> {
     const { KEYS_USAGE, runKeys } = await import('./commands/keys.ts');
     if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${KEYS_USAGE}\n`);
     return runKeys(loadConfig(process.env), argv.slice(1));
+  }
+  if (argv[0] === 'export' || argv[0] === 'apply') {
+    const { APPLY_USAGE, EXPORT_USAGE, runApply, runExport } = await import('./commands/registry.ts');
+    if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(`${argv[0] === 'export' ? EXPORT_USAGE : APPLY_USAGE}\n`);
+    if (argv[0] === 'export') return runExport(loadConfig(process.env), argv.slice(1), handlers);
+    process.exitCode = await runApply(loadConfig(process.env), argv.slice(1), handlers);
+    return;
   }
   if (argv[0] === 'add-database-tools')
     return (await import('./commands/add-database-tools.ts')).runAddDatabaseTools(loadConfig(process.env), argv.slice(1), handlers);

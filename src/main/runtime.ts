@@ -20,8 +20,10 @@ import { ChangeFeed } from '../registry/change-feed.ts';
 import { DataSourceCatalog } from '../registry/data-source-catalog.ts';
 import { DataSourceWrites } from '../registry/data-source-writes.ts';
 import { Registry } from '../registry/registry.ts';
+import { RegistryFiles } from '../registry/registry-files.ts';
 import { seedIfEmpty } from '../registry/seed.ts';
 import { ServerWrites } from '../registry/server-writes.ts';
+import { ToolHistory } from '../registry/tool-history.ts';
 import { ToolWrites } from '../registry/tool-writes.ts';
 import { cpuWorkerCount, WorkerPool } from '../registry/worker-pool.ts';
 import type { Config } from '../shared/config.ts';
@@ -39,6 +41,10 @@ export interface Runtime {
   store: RegistryStore;
   registry: Registry;
   writes: ToolWrites;
+  /** Every tool's revisions (GET /tools/:name/revisions, …/diff). */
+  history: ToolHistory;
+  /** /registry/export and /registry/apply: the registry as a registry file. */
+  registryFiles: RegistryFiles;
   /** POST/PATCH/DELETE /servers; main/ sets its afterWrite to the server manager's reconcile. */
   serverWrites: ServerWrites;
   caller: ToolCaller;
@@ -84,7 +90,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   try {
     logger.info('database', { using: database.describe });
     if (!options.database) await migrate(database, config.databaseUrl);
-    const store = new RegistryStore(database.db);
+    const store = new RegistryStore(database.db, { revisionsKeep: config.revisionsKeep });
     const registry = new Registry(store, handlers, logger, config.limits);
     const status = new ProcessStatus(new DatabaseHealth(logger));
     const auditStore = new AuditStore(database);
@@ -114,6 +120,21 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     // Before the first snapshots load, so sql tools find their sources.
     await dataSourceCatalog.load();
     const dataSourceWrites = new DataSourceWrites({ store: dataSourceStore, catalog: dataSourceCatalog, health: status.database, audit });
+    const registryFiles = new RegistryFiles({
+      store,
+      writes,
+      get handlers() {
+        return registry.handlers;
+      },
+      limits: config.limits,
+      audit,
+      strictToolNames: config.strictToolNames,
+      // Read when an apply committed: main/ sets the server manager's reconcile on serverWrites after this.
+      afterApply: async ({ servers, dataSources }) => {
+        if (dataSources) await dataSourceCatalog.reload();
+        if (servers.length) await serverWrites.afterWrite?.(servers);
+      },
+    });
     const seeded = await seedIfEmpty({ database, store, writes, handlers });
     if (seeded) logger.info('seeded the empty registry', { ...seeded });
     const providers = createProviders(config.providers, database.db, options.fetch ?? fetch, { timeoutMs: Math.max(1000, config.callTimeoutMs - 500) });
@@ -124,6 +145,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       store,
       registry,
       writes,
+      history: new ToolHistory(store.revisionStore()),
+      registryFiles,
       serverWrites,
       caller,
       providers,

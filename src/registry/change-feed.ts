@@ -122,6 +122,13 @@ export class ChangeFeed {
     this.timer.unref();
     const prune = () => {
       this.store.pruneChanges(this.options.retentionHours).catch((error) => this.logger.debug('change-log prune failed', { error: (error as Error).message }));
+      // Writes of the write service prune their tool's history as they go; this catches edits made in SQL.
+      const keep = this.store.revisionsKeep;
+      if (keep !== undefined)
+        this.store
+          .revisionStore()
+          .prune(keep)
+          .catch((error) => this.logger.debug('revision prune failed', { error: (error as Error).message }));
     };
     this.pruneTimer = setInterval(prune, 10 * 60_000);
     this.pruneTimer.unref();

@@ -37,6 +37,7 @@ export const RESERVED_SERVER_IDS: ReadonlySet<string> = new Set([
   'keys',
   'audit',
   'data-sources',
+  'registry',
   '.well-known',
 ]);
 

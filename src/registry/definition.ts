@@ -163,31 +163,51 @@ function resolveInputSchema(
 }
 
 /**
- * A validated body → the row to store. An explicit `handler` must exist; an
- * omitted one defaults to the tool's own name (the tool is stored even when no
- * such handler is loaded, and is then listed as unavailable).
+ * The row a validated body stands for, with the handler's defaults filled in
+ * (input schema, output schema, title, annotations) but its schemas and
+ * config not yet checked: what a registry apply compares with the stored row
+ * before deciding whether anything needs writing (and checking). An explicit
+ * `handler` must exist; an omitted one defaults to the tool's own name.
  */
-export function draftFromBody(body: CreateToolBody, handlers: ReadonlyMap<string, Handler>, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): ToolDraft {
+export function resolveDraft(body: CreateToolBody, handlers: ReadonlyMap<string, Handler>): ToolDraft {
   if (body.handler !== undefined && !handlers.has(body.handler)) throw unknownHandler(body.handler, handlers);
   const handlerName = body.handler ?? body.name;
   const handler = handlers.get(handlerName);
-  const inputSchema = resolveInputSchema(body, handler);
-  assertUsableInputSchema(inputSchema, body.parameters ? '/parameters' : '/inputSchema', limits);
-  const outputSchema = body.outputSchema === undefined ? (handler?.outputSchema ?? null) : body.outputSchema;
-  if (outputSchema) assertUsableOutputSchema(outputSchema, limits);
-  assertValidConfig(handler, body.config ?? {}, inputSchema);
   return {
     name: body.name,
     // A handler's title names the handler's own tool; a tool bound to it under another name keeps no borrowed title.
     title: body.title === undefined ? (handlerName === body.name ? (handler?.title ?? null) : null) : body.title,
     description: body.description,
-    inputSchema,
-    outputSchema,
+    inputSchema: resolveInputSchema(body, handler),
+    outputSchema: body.outputSchema === undefined ? (handler?.outputSchema ?? null) : body.outputSchema,
     handler: handlerName,
     handlerConfig: body.config ?? {},
     annotations: body.annotations ?? handler?.annotations ?? {},
     enabled: body.enabled ?? true,
   };
+}
+
+/** The checks every written definition passes: usable schemas, the handler's config rules. */
+export function checkDraft(
+  draft: ToolDraft,
+  handlers: ReadonlyMap<string, Handler>,
+  limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS,
+  inputField: '/inputSchema' | '/parameters' = '/inputSchema',
+): void {
+  assertUsableInputSchema(draft.inputSchema, inputField, limits);
+  if (draft.outputSchema) assertUsableOutputSchema(draft.outputSchema, limits);
+  assertValidConfig(handlers.get(draft.handler), draft.handlerConfig, draft.inputSchema);
+}
+
+/**
+ * A validated body → the row to store (resolveDraft, then checkDraft). The
+ * tool is stored even when no handler of its name is loaded (it is then
+ * listed as unavailable).
+ */
+export function draftFromBody(body: CreateToolBody, handlers: ReadonlyMap<string, Handler>, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): ToolDraft {
+  const draft = resolveDraft(body, handlers);
+  checkDraft(draft, handlers, limits, body.parameters ? '/parameters' : '/inputSchema');
+  return draft;
 }
 
 /** PATCH: apply the sent fields over the current draft and re-check the result as a whole. */

@@ -23,7 +23,7 @@ export interface ServerWithTools {
   tools: number;
 }
 
-function fieldsOf(row: ServerRow): ServerFields {
+export function serverFieldsOf(row: ServerRow): ServerFields {
   return {
     id: row.id,
     name: row.name,
@@ -35,6 +35,16 @@ function fieldsOf(row: ServerRow): ServerFields {
     rateLimit: row.rateLimit,
     auth: (row.auth as Record<string, unknown> | null) ?? null,
   };
+}
+
+/** A port another server holds is refused (409), naming that server. */
+export async function assertPortFree(store: ServerStore, port: number | null, id: string): Promise<void> {
+  if (port === null) return;
+  const holder = await store.portHolder(port, id);
+  if (holder)
+    throw new AppError('conflict', `Port ${port} is already used by server "${holder}"`, {
+      details: [{ path: '/port', message: `is used by server "${holder}"` }],
+    });
 }
 
 function notFound(id: string): AppError {
@@ -97,7 +107,7 @@ export class ServerWrites {
       const row = await this.transaction(who.actor, async (store) => {
         if (await store.get(fields.id))
           throw new AppError('conflict', `A server "${fields.id}" already exists`, { details: [{ path: '/id', message: 'already exists' }] });
-        await this.checkPort(store, fields.port, fields.id);
+        await assertPortFree(store, fields.port, fields.id);
         const inserted = await store.insert(fields);
         await checkServerComposition(store, inserted, this.deps.strictToolNames);
         return inserted;
@@ -117,12 +127,12 @@ export class ServerWrites {
         if (!current) throw notFound(id);
         if (ifMatch !== undefined && current.version !== ifMatch) throw stale(id, current.version, ifMatch);
         before = current.version;
-        const old = fieldsOf(current);
+        const old = serverFieldsOf(current);
         const next: ServerFields = { ...old };
         for (const [key, value] of Object.entries(parsed)) if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
         changed = (Object.keys(next) as (keyof ServerFields)[]).filter((key) => !sameJson(old[key], next[key])).sort();
         if (changed.length === 0) return current;
-        if (changed.includes('port')) await this.checkPort(store, next.port, id);
+        if (changed.includes('port')) await assertPortFree(store, next.port, id);
         const updated = await store.update(id, next);
         await checkServerComposition(store, updated, this.deps.strictToolNames);
         return updated;
@@ -153,15 +163,6 @@ export class ServerWrites {
       });
       return { result: { row, toolsDeleted: tools }, versionBefore: row.version, details: { toolsDeleted: tools } };
     });
-  }
-
-  private async checkPort(store: ServerStore, port: number | null, id: string): Promise<void> {
-    if (port === null) return;
-    const holder = await store.portHolder(port, id);
-    if (holder)
-      throw new AppError('conflict', `Port ${port} is already used by server "${holder}"`, {
-        details: [{ path: '/port', message: `is used by server "${holder}"` }],
-      });
   }
 
   private transaction<T>(actor: string, work: (store: ServerStore) => Promise<T>): Promise<T> {

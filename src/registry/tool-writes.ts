@@ -1,17 +1,29 @@
-import type { DatabaseHealth } from '../db/health.ts';
 import { draftOfRow, type RegistryStore } from '../db/registry-store.ts';
 import type { ToolRow } from '../db/schema.ts';
-import type { Handler } from '../handlers/define.ts';
 import type { AuditEntry } from '../observability/audit-entry.ts';
-import { type AuditRecorder, actorColumns, auditedWrite, refusalOf, type WriteActor, writeActor } from '../observability/audit-write.ts';
+import { actorColumns, auditedWrite, refusalOf, writeActor } from '../observability/audit-write.ts';
 import { safeDatabaseReason } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
-import { sameJson } from '../shared/json-equal.ts';
 import { checkToolComposition } from './composed-clashes.ts';
 import { type CreateToolBody, draftFromBody, type PatchToolBody, patchDraft, type ToolDraft } from './definition.ts';
-import type { Registry } from './registry.ts';
-import type { SchemaLimits } from './schema-limits.ts';
-import type { ToolEntry } from './snapshot.ts';
+import { revisionDraft } from './revision-draft.ts';
+import { changedFields, nameOf, notFound, patchAction, stale } from './tool-changes.ts';
+import type { BatchActor, RolledBack, ToolWritesDeps, WriteTarget, WrittenTool } from './tool-write-types.ts';
+
+export type { BatchActor, RolledBack, ToolWritesDeps, WriteTarget, WrittenTool } from './tool-write-types.ts';
+
+/** A write service bound to an open transaction (see batch): rows reach the registry after the commit. */
+interface Batch {
+  store: RegistryStore;
+  written: ToolRow[];
+  /** Rows deleted in the batch: removed from the registry after the commit. */
+  deleted: ToolRow[];
+  /** Entries of the batch's writes, recorded once it committed. */
+  entries: AuditEntry[];
+}
+
+/** What one write tells its audit entry (the actor columns and the outcome are added around it). */
+type Audited = Pick<AuditEntry, 'action' | 'tool' | 'versionBefore' | 'versionAfter' | 'details'>;
 
 /**
  * The one way the registry's tools are written: REST, seeding and every later
@@ -30,79 +42,6 @@ import type { ToolEntry } from './snapshot.ts';
  * The database trigger of SQL edits skips these writes (toolport.actor is
  * set), so nothing is recorded twice.
  */
-export interface WriteTarget extends WriteActor {
-  /** Who writes: recorded in the change log and the audit log (`admin-token`, `key:<id>`, `local`, `seed` …). */
-  actor: string;
-  serverId: string;
-}
-
-/** A batch's writer, and what the import was (kept in each entry's details.import). */
-export interface BatchActor extends WriteActor {
-  import?: Record<string, unknown> | undefined;
-}
-
-export interface ToolWritesDeps {
-  store: RegistryStore;
-  registry: Registry;
-  handlers: ReadonlyMap<string, Handler>;
-  /** Writes fail fast (503) while the database is known to be unreachable, instead of each waiting on a connect timeout. */
-  health: DatabaseHealth | undefined;
-  /** Bounds on the schemas written (README "Limits"); the defaults when omitted. */
-  limits?: SchemaLimits | undefined;
-  /** Where write entries go (the process's AuditLog); none: writes are not audited. */
-  audit?: AuditRecorder | undefined;
-  /** TOOLPORT_STRICT_TOOL_NAMES=1: a new tool's name on the gateway /mcp must be ≤ 64 of [A-Za-z0-9_-]. */
-  strictToolNames?: boolean | undefined;
-}
-
-export interface WrittenTool {
-  row: ToolRow;
-  /** The entry as the registry holds it; undefined when this process does not serve the server. */
-  entry: ToolEntry | undefined;
-}
-
-function notFound(serverId: string, name: string): AppError {
-  return new AppError('not_found', `No tool named "${name}" on server "${serverId}"`);
-}
-
-function stale(name: string, current: number, expected: number): AppError {
-  return new AppError(
-    'precondition_failed',
-    `Tool "${name}" is at version ${current}, not ${expected}: it changed since you read it. Fetch it again and retry.`,
-    { extra: { currentVersion: current } },
-  );
-}
-
-/** A write service bound to an open transaction (see batch): rows reach the registry after the commit. */
-interface Batch {
-  store: RegistryStore;
-  written: ToolRow[];
-  /** Rows deleted in the batch: removed from the registry after the commit. */
-  deleted: ToolRow[];
-  /** Entries of the batch's writes, recorded once it committed. */
-  entries: AuditEntry[];
-}
-
-/** What one write tells its audit entry (the actor columns and the outcome are added around it). */
-type Audited = Pick<AuditEntry, 'action' | 'tool' | 'versionBefore' | 'versionAfter' | 'details'>;
-
-/** The draft fields whose values differ: what a patch or replace changed. */
-function changedFields(before: ToolDraft, after: ToolDraft): string[] {
-  return (Object.keys(after) as (keyof ToolDraft)[]).filter((key) => !sameJson(before[key], after[key])).sort();
-}
-
-/** A patch that only sets `enabled` (or changed nothing but it) is an enable/disable. */
-function patchAction(patch: PatchToolBody, changed: readonly string[] | undefined): string {
-  const keys = changed && changed.length > 0 ? changed : Object.keys(patch).filter((key) => (patch as Record<string, unknown>)[key] !== undefined);
-  if (keys.length === 1 && keys[0] === 'enabled') return patch.enabled === false ? 'disable' : 'enable';
-  return 'update';
-}
-
-function nameOf(body: unknown): string | null {
-  const name = (body as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : null;
-}
-
 export class ToolWrites {
   constructor(
     private readonly deps: ToolWritesDeps,
@@ -147,12 +86,13 @@ export class ToolWrites {
     return draftFromBody(body, this.deps.handlers, this.deps.limits);
   }
 
-  create(target: WriteTarget & { body: CreateToolBody }): Promise<WrittenTool> {
+  /** `rateLimit` (a registry file's) is written with the definition; REST leaves it to SQL. */
+  create(target: WriteTarget & { body: CreateToolBody; rateLimit?: string | null | undefined }): Promise<WrittenTool> {
     return this.audited(target, { action: 'create', tool: nameOf(target.body) }, async () => {
       const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
       const row = await this.run(target.actor, async (store) => {
         await this.checkComposedName(store, target.serverId, draft.name);
-        return store.insertTool(target.serverId, draft);
+        return store.insertTool(target.serverId, draft, target.rateLimit);
       });
       return { result: this.applied(row), audit: { action: 'create', tool: row.name, versionAfter: row.version, details: { handler: row.handler } } };
     });
@@ -167,7 +107,9 @@ export class ToolWrites {
     return this.applied(row);
   }
 
-  replace(target: WriteTarget & { name: string; body: CreateToolBody; ifMatch?: number | undefined }): Promise<WrittenTool> {
+  replace(
+    target: WriteTarget & { name: string; body: CreateToolBody; ifMatch?: number | undefined; rateLimit?: string | null | undefined },
+  ): Promise<WrittenTool> {
     return this.audited(target, { action: 'update', tool: target.name }, async () => {
       const draft = draftFromBody(target.body, this.deps.handlers, this.deps.limits);
       let changed: string[] | undefined;
@@ -175,7 +117,8 @@ export class ToolWrites {
         // Read under the lock first, only for the audit's changed fields; updateTool still checks If-Match.
         const current = await store.getToolForUpdate(target.serverId, target.name);
         if (current) changed = changedFields(draftOfRow(current), draft);
-        return store.updateTool(target.serverId, target.name, draft, target.ifMatch);
+        if (current && target.rateLimit !== undefined && (current.rateLimit ?? null) !== target.rateLimit) changed = [...(changed ?? []), 'rateLimit'].sort();
+        return store.updateTool(target.serverId, target.name, draft, target.ifMatch, target.rateLimit);
       });
       return {
         result: this.applied(row),
@@ -219,6 +162,62 @@ export class ToolWrites {
       if (this.openBatch) this.openBatch.deleted.push(row);
       else this.deps.registry.removeTool(row);
       return { result: row, audit: { action: 'delete', tool: row.name, versionBefore: row.version, details: { handler: row.handler } } };
+    });
+  }
+
+  /**
+   * Make version `version` current again by writing it as a new version
+   * (history is never rewritten); a deleted tool is created again. If-Match
+   * is the current version (for a deleted tool: its deletion's). The
+   * revision is checked as a write of it now would be; its rate limit comes back too.
+   */
+  rollback(target: WriteTarget & { name: string; version: number; ifMatch?: number | undefined }): Promise<RolledBack> {
+    return this.audited(target, { action: 'rollback', tool: target.name }, async () => {
+      let before: number | undefined;
+      let restored = false;
+      let changed: string[] = [];
+      const row = await this.run(target.actor, async (store) => {
+        const revisions = store.revisionStore();
+        const revision = await revisions.get(target.serverId, target.name, target.version);
+        if (!revision) {
+          const newest = await revisions.newest(target.serverId, target.name);
+          throw new AppError(
+            'not_found',
+            newest
+              ? `Tool "${target.name}" on server "${target.serverId}" has no version ${target.version} (its newest is ${newest.version}; GET …/revisions lists those kept)`
+              : `No tool named "${target.name}" on server "${target.serverId}" has any history`,
+          );
+        }
+        const draft = revisionDraft(revision.definition, revision.version, this.deps.handlers, this.deps.limits);
+        const rateLimit = revision.definition.rateLimit ?? null;
+        const current = await store.getToolForUpdate(target.serverId, target.name);
+        if (current) {
+          if (target.ifMatch !== undefined && current.version !== target.ifMatch) throw stale(target.name, current.version, target.ifMatch);
+          before = current.version;
+          changed = changedFields(draftOfRow(current), draft);
+          if ((current.rateLimit ?? null) !== rateLimit) changed = [...changed, 'rateLimit'].sort();
+          // Already that version: nothing to write (still audited: someone asked).
+          if (changed.length === 0) return current;
+          await store.nameOperation('rollback');
+          return store.updateTool(target.serverId, target.name, draft, current.version, rateLimit);
+        }
+        const newest = (await revisions.newest(target.serverId, target.name))!;
+        if (target.ifMatch !== undefined && newest.version !== target.ifMatch) throw stale(target.name, newest.version, target.ifMatch);
+        before = newest.version;
+        restored = true;
+        changed = Object.keys(draft).sort();
+        await this.checkComposedName(store, target.serverId, target.name);
+        await store.nameOperation('rollback');
+        return store.insertTool(target.serverId, draft, rateLimit);
+      });
+      const audit: Audited = {
+        action: 'rollback',
+        tool: row.name,
+        versionBefore: before,
+        versionAfter: row.version,
+        details: { toVersion: target.version, restored, changed },
+      };
+      return { result: { ...this.applied(row), restored, changed }, audit };
     });
   }
 

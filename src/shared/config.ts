@@ -52,6 +52,7 @@ const EnvSchema = v.object({
   TOOLPORT_SHUTDOWN_TIMEOUT_MS: v.optional(positiveInt, '10000'),
   TOOLPORT_CHANGE_POLL_MS: v.optional(positiveInt, '1000'),
   TOOLPORT_CHANGE_RETENTION_HOURS: v.optional(positiveInt, '24'),
+  TOOLPORT_REVISIONS_KEEP: v.optional(positiveInt),
   TOOLPORT_AUTH: v.optional(v.picklist(['required', 'local-open'], 'must be required or local-open')),
   TOOLPORT_EXPECTED_REPLICAS: v.optional(positiveInt, '1'),
   TOOLPORT_AUDIT_ARGUMENTS: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
@@ -109,6 +110,8 @@ export interface Config {
   /** Fallback poll of the change feed (and the only path for psql edits on the embedded database). */
   changePollMs: number;
   changeRetentionHours: number;
+  /** TOOLPORT_REVISIONS_KEEP: the newest revisions kept per tool; undefined = all of them. */
+  revisionsKeep: number | undefined;
   /** The audit log: `storeArguments` (TOOLPORT_AUDIT_ARGUMENTS=1) keeps full call arguments beside their digest; rows older than `retentionDays` are deleted. */
   audit: { storeArguments: boolean; retentionDays: number };
   /** TOOLPORT_AUTH: unset = follow the bind address (src/auth/policy.ts). */
@@ -196,6 +199,7 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     shutdownTimeoutMs: e.TOOLPORT_SHUTDOWN_TIMEOUT_MS,
     changePollMs: e.TOOLPORT_CHANGE_POLL_MS,
     changeRetentionHours: e.TOOLPORT_CHANGE_RETENTION_HOURS,
+    revisionsKeep: e.TOOLPORT_REVISIONS_KEEP,
     audit: { storeArguments: e.TOOLPORT_AUDIT_ARGUMENTS === '1', retentionDays: e.TOOLPORT_AUDIT_RETENTION_DAYS },
     auth: e.TOOLPORT_AUTH,
     expectedReplicas: e.TOOLPORT_EXPECTED_REPLICAS,

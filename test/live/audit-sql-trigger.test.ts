@@ -71,6 +71,8 @@ describe.each(backends)('the SQL-edit audit trigger (%s)', (backend) => {
     // The change-log trigger inserts … RETURNING id (needs SELECT); the audit trigger only inserts.
     await db.database.query(`GRANT SELECT, INSERT ON registry_changes TO ${role}`);
     await db.database.query(`GRANT INSERT ON audit_log TO ${role}`);
+    // The revision trigger inserts the new version (a create also reads the history for its next version).
+    await db.database.query(`GRANT SELECT, INSERT ON tool_revisions TO ${role}`);
     await db.database.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
     await db.database.transaction(async (tx) => {
       await tx.query(`SET LOCAL ROLE ${role}`);
@@ -78,6 +80,11 @@ describe.each(backends)('the SQL-edit audit trigger (%s)', (backend) => {
     });
     const rows = await auditRows(db, 'role_edit');
     expect(rows.at(-1)).toMatchObject({ actor: `sql:${role}`, actor_name: role, action: 'update', version_before: 1, version_after: 2 });
+    const revisions = await db.database.query(`SELECT version, operation, actor FROM tool_revisions WHERE name = 'role_edit' ORDER BY version`);
+    expect(revisions.rows).toEqual([
+      { version: 1, operation: 'create', actor: expect.stringMatching(/^sql:/) },
+      { version: 2, operation: 'update', actor: `sql:${role}` },
+    ]);
   });
 
   it('a write with toolport.actor set (the write service) is not recorded by the trigger: the service audits it, once', async () => {

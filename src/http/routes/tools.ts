@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import type { ToolCaller } from '../../registry/call.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
 import { parseCreateBody, parsePatchBody, parseReplaceBody, requireObject, TOOL_NAME } from '../../registry/definition.ts';
+import type { ToolHistory } from '../../registry/tool-history.ts';
 import type { ToolWrites, WrittenTool } from '../../registry/tool-writes.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { parseOrThrow } from '../../shared/validation.ts';
@@ -10,6 +11,7 @@ import { type BodyLimits, disconnectSignal, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
 import type { ScopeChallenge } from '../middleware/credential.ts';
 import { writerOf } from '../writer.ts';
+import { toolHistoryRoutes } from './tool-history.ts';
 import { parseListQuery, toolListPage } from './tool-list.ts';
 import { etagOf, toolView } from './tool-view.ts';
 import { toolsImportRoutes } from './tools-import.ts';
@@ -26,6 +28,8 @@ export interface ToolsRoutesDeps {
   catalog: ToolCatalog;
   caller: ToolCaller;
   writes: ToolWrites;
+  /** Revisions, diff and rollback (routes/tool-history.ts). */
+  history: ToolHistory;
   /** Guards every write (the server's `write` scope). */
   auth: MiddlewareHandler<RestEnv>;
   /** Guards every read and call: refuses a caller that sees none of the server's tools. */
@@ -58,7 +62,7 @@ export function expectedVersion(c: Context): number | undefined {
  * scopes is absent from lists and answers exactly like an unknown name);
  * writes go through the write service. Routes: parse → call → view.
  */
-export function toolsRoutes({ catalog, caller, writes, auth, reads, challenge, maxBodyBytes, maxJsonDepth, pageSize }: ToolsRoutesDeps) {
+export function toolsRoutes({ catalog, caller, writes, history, auth, reads, challenge, maxBodyBytes, maxJsonDepth, pageSize }: ToolsRoutesDeps) {
   const app = new Hono<RestEnv>();
   const limits: BodyLimits = { maxBytes: maxBodyBytes, maxDepth: maxJsonDepth };
   app.route('/import', toolsImportRoutes({ catalog, writes, auth, limits }));
@@ -109,6 +113,8 @@ export function toolsRoutes({ catalog, caller, writes, auth, reads, challenge, m
       });
     return c.body(result.encode(), 200, { 'content-type': 'application/json' });
   });
+
+  app.route('/', toolHistoryRoutes({ catalog, history, writes, auth, reads, limits, toolName, serverIdOf, expectedVersion }));
 
   app.get('/:name', reads, (c) => {
     const name = toolName(c);
