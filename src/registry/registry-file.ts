@@ -1,3 +1,4 @@
+import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import * as v from 'valibot';
 import { LineCounter, parseDocument } from 'yaml';
 import { rateLimitColumnSchema } from '../auth/rate-spec.ts';
@@ -102,16 +103,18 @@ export function parseRegistryFile(text: string, fileName: string, format: Regist
       throw new AppError('bad_request', `${fileName} is not valid JSON: ${(error as Error).message}`, { details: [{ path: '/', message: 'not valid JSON' }] });
     }
   } else {
-    const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-    if (document.errors.length > 0) {
-      const error = document.errors[0]!;
-      const at = error.linePos?.[0];
-      throw new AppError('bad_request', `${fileName}${at ? `:${at.line}:${at.col}` : ''} is not valid YAML: ${error.message.split('\n')[0]}`, {
-        details: [{ path: '/', message: 'not valid YAML' }],
-      });
+    try {
+      // js-yaml reads (eight times faster than `yaml` on a 10,000-tool file); `yaml` only locates problems (yamlLocator).
+      value = load(text, { schema: CORE_SCHEMA, filename: fileName });
+    } catch (error) {
+      if (!(error instanceof YAMLException)) throw error;
+      const at = error.mark ? `:${error.mark.line + 1}:${error.mark.column + 1}` : '';
+      throw new AppError('bad_request', `${fileName}${at} is not valid YAML: ${error.reason}`, { details: [{ path: '/', message: 'not valid YAML' }] });
     }
-    value = document.toJS({ maxAliasCount: 100 });
+    const shared = sharedNode(value);
+    if (shared !== undefined) {
+      throw invalid(fileName, [{ path: shared, message: 'is a YAML alias (*name): a registry file writes every value out' }], locate);
+    }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new AppError(
@@ -132,6 +135,26 @@ export function parseRegistryFile(text: string, fileName: string, format: Regist
 /** A registry file's problems found after parsing (a tool's schema, a duplicate id): one error naming each, nothing written. */
 export function registryFileError(file: ParsedRegistryFile, fileName: string, details: FieldIssue[]): AppError {
   return invalid(fileName, details, file.locate);
+}
+
+/**
+ * The JSON Pointer of the first object reached twice (a YAML alias: the
+ * loader shares the anchored object), undefined when there is none. Each
+ * object is visited once, so a "billion laughs" file is refused at once
+ * instead of being expanded.
+ */
+function sharedNode(value: unknown): string | undefined {
+  const seen = new Set<object>();
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (seen.has(node)) return path || '/';
+    seen.add(node);
+    if (Array.isArray(node)) node.forEach((item, index) => stack.push([item, `${path}/${index}`]));
+    else for (const [key, item] of Object.entries(node)) stack.push([item, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`]);
+  }
+  return undefined;
 }
 
 /** Line and column of a pointer's node in the file, built only when a message needs one. */

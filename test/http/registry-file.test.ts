@@ -202,6 +202,18 @@ dataSources:
     expect(await versions()).toEqual(before);
 
     expect((await post(`${base()}/registry/apply`, 'servers: [', yamlBody())).body.error.message).toMatch(/is not valid YAML/);
+    expect((await post(`${base()}/registry/apply`, 'servers:\n  - id: a\n  - id: a\n    id: b\n', yamlBody())).body.error.message).toMatch(
+      /:4:\d+ is not valid YAML: duplicated mapping key/,
+    );
+    // Aliases are refused, so a "billion laughs" file costs nothing.
+    const laughs = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`),
+      'servers: []',
+    ].join('\n');
+    const aliased = await post(`${base()}/registry/apply`, laughs, yamlBody());
+    expect(aliased.status).toBe(400);
+    expect(aliased.body.error.message).toMatch(/is a YAML alias/);
     expect((await post(`${base()}/registry/apply`, '[]', { ...admin, 'content-type': 'application/json' })).status).toBe(400);
     expect((await post(`${base()}/registry/apply`, 'servers: []', { ...admin, 'content-type': 'text/plain' })).status).toBe(415);
     expect((await post(`${base()}/registry/apply?dryRun=maybe`, 'servers: []', yamlBody())).body.error.details[0].path).toBe('/query/dryRun');
