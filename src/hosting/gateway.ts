@@ -47,7 +47,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       .sort();
     const error = new AppError(
       'not_found',
-      `No server "${id.length > 100 ? `${id.slice(0, 100)}…` : id}" is served on this gateway. Served: ${served.join(', ') || '(none)'}; the gateway's own routes: /mcp, /health, /info, /tools, /servers`,
+      `No server "${id.length > 100 ? `${id.slice(0, 100)}…` : id}" is served on this gateway. Served: ${served.join(', ') || '(none)'}; the gateway's own routes: /mcp, /health, /info, /tools, /servers, /registry`,
     );
     return Response.json(errorBody(error, 'gateway'), { status: 404 });
   };

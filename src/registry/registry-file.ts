@@ -77,8 +77,10 @@ export function formatOf(fileName: string, text: string): RegistryFileFormat {
   return text.trimStart().startsWith('{') ? 'json' : 'yaml';
 }
 
-function invalid(fileName: string, details: FieldIssue[], locate: (pointer: string) => string): AppError {
-  const shown = details.map((detail) => ({ ...detail, message: detail.message, where: locate(detail.path) }));
+function invalid(fileName: string, found: FieldIssue[], locate: (pointer: string) => string): AppError {
+  // One problem per path: the schema compiler's follow-on messages for the same keyword ("must be array", "anyOf") add nothing.
+  const details = found.filter((detail, index) => found.findIndex((other) => other.path === detail.path) === index);
+  const shown = details.map((detail) => ({ ...detail, where: locate(detail.path) }));
   const first = shown[0]!;
   return new AppError(
     'bad_request',

@@ -17,7 +17,13 @@ async function post(url: string, text: string, headers: Record<string, string>) 
 
 /** GET /registry/export and POST /registry/apply: the registry as a file, a plan, one transaction. */
 describe.each(backends)('the registry file over REST (%s)', (backend) => {
-  const t = useToolport(backend, { ...KEYED_ENV, TOOLPORT_GATEWAY_PORT: '0', TOOLPORT_CHANGE_POLL_MS: '50', TOOLPORT_SERVERS: 'finance:0,utility:0,*' });
+  const t = useToolport(backend, {
+    ...KEYED_ENV,
+    TOOLPORT_GATEWAY_PORT: '0',
+    TOOLPORT_CHANGE_POLL_MS: '50',
+    TOOLPORT_SERVERS: 'finance:0,utility:0,*',
+    TOOLPORT_SECRET_ORDERS_TOKEN: 'the-secret-value-0123',
+  });
   const { send } = restClient();
   const base = () => t.app.urls.finance!;
   const exported = async (query = '') => {
@@ -221,6 +227,30 @@ dataSources:
     expect((await send(`${base()}/registry/export?server=nope`, 'GET', undefined, admin)).status).toBe(404);
     expect((await post(`${base()}/registry/apply?server=nope`, 'servers: []', yamlBody())).status).toBe(404);
     expect((await send(`${base()}/health`)).status).toBe(200);
+  });
+
+  it('secrets stay references: in the export, the plan, the history and the diff, never the value', async () => {
+    const tool = {
+      name: 'orders_lookup',
+      description: 'Look up an order',
+      handler: 'http',
+      inputSchema: { type: 'object', required: ['order_id'], properties: { order_id: { type: 'string' } } },
+      config: { method: 'GET', url: 'https://api.example.com/v1/orders/{order_id}', headers: { Authorization: 'Bearer ${secret:ORDERS_TOKEN}' } },
+    };
+    expect((await send(`${base()}/tools`, 'POST', tool, admin)).status).toBe(201);
+    const text = (await exported()).text;
+    expect(text).toContain('Bearer ${secret:ORDERS_TOKEN}');
+    const changed = text.replace('Bearer ${secret:ORDERS_TOKEN}', 'Token ${secret:ORDERS_TOKEN}');
+    const plan = await post(`${base()}/registry/apply?prune=true`, changed, yamlBody());
+    expect(plan.body.changes).toEqual([expect.objectContaining({ id: 'finance/orders_lookup', action: 'update' })]);
+    const history = await send(`${base()}/tools/orders_lookup/revisions/2`, 'GET', undefined, admin);
+    expect(history.body.definition.config.headers.Authorization).toBe('Token ${secret:ORDERS_TOKEN}');
+    const diff = await send(`${base()}/tools/orders_lookup/diff?from=1&to=2`, 'GET', undefined, admin);
+    expect(diff.body.changed).toEqual(['config']);
+    const everything = [text, JSON.stringify(plan.body), history.text, diff.text, (await exported('?format=json')).text].join('\n');
+    expect(everything).not.toContain('the-secret-value-0123');
+    const stored = await t.db.database.query(`SELECT definition::text AS d FROM tool_revisions WHERE name = 'orders_lookup'`);
+    expect(stored.rows.map((row) => String(row.d)).join('')).not.toContain('the-secret-value-0123');
   });
 
   it('is admin only: missing, wrong, revoked and non-admin credentials are refused', async () => {
