@@ -28,6 +28,7 @@ import { cold } from './phases/cold.ts';
 import { gateway } from './phases/gateway.ts';
 import { http } from './phases/http.ts';
 import { lists } from './phases/lists.ts';
+import { metrics } from './phases/metrics.ts';
 import { register } from './phases/register.ts';
 import { registry } from './phases/registry.ts';
 import { sql } from './phases/sql.ts';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     ['access', () => access(bench)],
     ['gateway', () => gateway(bench)],
     ['registry', () => registry(bench)],
+    ['metrics', () => metrics(bench)],
   ];
   for (const [name, phase] of phases) {
     if (!settings.phases.includes(name as never)) continue;

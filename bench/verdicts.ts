@@ -7,6 +7,7 @@ import { ACCESS_CASES, ACCESS_CONNECTIONS, ACCESS_TARGET_RATIO } from './phases/
 import type { Bench } from './phases/bench.ts';
 import { GATEWAY_CASES, GATEWAY_CONNECTIONS, GATEWAY_TARGET_RATIO, SEARCH_CASES, SEARCH_P99_MS } from './phases/gateway.ts';
 import { HTTP_DIRECT, HTTP_LABEL, HTTP_TOOL } from './phases/http.ts';
+import { METRICS_CASES, METRICS_CONNECTIONS, METRICS_TARGET_RATIO } from './phases/metrics.ts';
 import { REGISTRY_TARGET_MS, REGISTRY_TOOLS } from './phases/registry.ts';
 import { SQL_CONNECTIONS, SQL_TARGET_RATIO, SQL_TOOL } from './phases/sql.ts';
 import { CPU_CLIENTS, HEALTH_UNDER_CPU, POOL_INLINE, POOL_LABEL, POOL_WORKER } from './phases/workers.ts';
@@ -127,6 +128,15 @@ export function finish(bench: Bench): void {
       met: measured === undefined ? null : measured !== null && measured >= GATEWAY_TARGET_RATIO,
     });
   }
+  for (const { id, label } of METRICS_CASES) {
+    const measured = bench.metricsRatios.get(id);
+    targets.push({
+      id: `${id}_c${METRICS_CONNECTIONS}`,
+      target: `${label}: ≥ ${METRICS_TARGET_RATIO} × the same with TOOLPORT_METRICS=0 (c=${METRICS_CONNECTIONS}, throughput)`,
+      measured: measured === undefined ? 'not measured' : measured === null ? 'no ratio: errors' : `${measured.toFixed(3)} × off`,
+      met: measured === undefined ? null : measured !== null && measured >= METRICS_TARGET_RATIO,
+    });
+  }
   for (const { id, label } of SEARCH_CASES) {
     const search = byCase(id, 1)?.toolport;
     targets.push({
@@ -181,6 +191,7 @@ export function caseTargets(bench: Bench): Map<string, string> {
     [`${SQL_TOOL}@${SQL_CONNECTIONS}`, 'sql_tool_c32'],
     ...ACCESS_CASES.map(({ id }): [string, string] => [`${id}@${ACCESS_CONNECTIONS}`, `${id}_c${ACCESS_CONNECTIONS}`]),
     ...GATEWAY_CASES.map(({ id }): [string, string] => [`${id}@${GATEWAY_CONNECTIONS}`, `${id}_c${GATEWAY_CONNECTIONS}`]),
+    ...METRICS_CASES.map(({ id }): [string, string] => [`${id}@${METRICS_CONNECTIONS}`, `${id}_c${METRICS_CONNECTIONS}`]),
     ...SEARCH_CASES.map(({ id }): [string, string] => [`${id}@1`, `${id}_p99`]),
   ]);
 }

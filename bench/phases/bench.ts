@@ -54,6 +54,8 @@ export class Bench {
   readonly accessRatios = new Map<string, number | null>();
   /** The gateway phase's gateway ÷ own-port throughput ratios (c=32), by case id; null when not measured. */
   readonly gatewayRatios = new Map<string, number | null>();
+  /** The metrics phase's recorded ÷ TOOLPORT_METRICS=0 throughput ratios (c=32), by case id. */
+  readonly metricsRatios = new Map<string, number | null>();
 
   constructor(
     readonly settings: Settings,

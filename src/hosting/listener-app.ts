@@ -9,6 +9,7 @@ import type { DatabaseProbe } from '../http/routes/health.ts';
 import { mcpRoutes } from '../mcp/route.ts';
 import { createScopedMcpEndpoints } from '../mcp/scoped-endpoints.ts';
 import type { AuditLog } from '../observability/audit-queue.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { ProcessStatus } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import { serverCatalog, type ToolCatalog } from '../registry/catalog.ts';
@@ -27,7 +28,7 @@ import type { Logger } from '../shared/logger.ts';
 export interface ListenerAppDeps {
   config: Pick<
     Config,
-    'host' | 'adminToken' | 'maxBodyBytes' | 'toolsPageSize' | 'allowedOrigins' | 'mcpSessionIdleMs' | 'mcpMaxSessions' | 'limits' | 'secret'
+    'host' | 'adminToken' | 'maxBodyBytes' | 'toolsPageSize' | 'allowedOrigins' | 'mcpSessionIdleMs' | 'mcpMaxSessions' | 'limits' | 'secret' | 'metricsOpen'
   >;
   database: Database;
   registry: Registry;
@@ -40,6 +41,8 @@ export interface ListenerAppDeps {
   serverWrites?: ServerWrites | undefined;
   /** /registry/export, /registry/apply. */
   registryFiles?: RegistryFiles | undefined;
+  /** /metrics, the HTTP request counter, and this app's MCP sessions and streams. */
+  metrics?: Metrics | undefined;
   /** Who is calling (API keys, the admin token, OAuth per server, TOOLPORT_AUTH). */
   access: AccessControl;
   /** /keys. */
@@ -159,6 +162,15 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
     logger,
     pathPrefix,
     deployment: shape.deployment,
+    metrics: deps.metrics ? { metrics: deps.metrics, open: config.metricsOpen } : undefined,
   });
-  return { app, close: () => mcp.close() };
+  // The gateway's paths count under their server too: /metrics sums every endpoint of a server.
+  const untrack = deps.metrics?.trackMcp(serverId, () => mcp.counts());
+  return {
+    app,
+    close: () => {
+      untrack?.();
+      return mcp.close();
+    },
+  };
 }

@@ -7,6 +7,7 @@ import type { AuditFilter, AuditPage } from '../db/audit-store.ts';
 import { isDatabaseUnavailable } from '../db/health.ts';
 import type { AuditEntry } from '../observability/audit-entry.ts';
 import type { AuditHealth } from '../observability/audit-queue.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { StatusView } from '../observability/process-status.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import { auditedErrors } from '../registry/call-guard.ts';
@@ -31,6 +32,7 @@ import { handlersRoutes, type KnownHandlers } from './routes/handlers.ts';
 import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
 import { infoRoutes } from './routes/info.ts';
 import { keysRoutes } from './routes/keys.ts';
+import { metricsRoute, requestCounter } from './routes/metrics.ts';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.ts';
 import { registryFileRoutes } from './routes/registry-file.ts';
 import { serversRoutes } from './routes/servers.ts';
@@ -55,6 +57,8 @@ export interface RestAppDeps {
   servers?: ServerWrites | undefined;
   /** /registry/export and /registry/apply (admin): the registry as a registry file. */
   registryFiles?: RegistryFiles | undefined;
+  /** /metrics (admin, or open with TOOLPORT_METRICS_OPEN=1) and the count of every answered request. */
+  metrics?: { metrics: Metrics; open: boolean } | undefined;
   /** /audit (admin) reads the store after flushing this process's queue; /health shows the queue. */
   audit: {
     reader: { list(filter: AuditFilter): Promise<AuditPage> };
@@ -137,7 +141,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   const prefix = deps.pathPrefix;
   // Under a prefix the router sees `/tools`, not `/finance/tools`: the same routes, matched the same way.
   const app = new Hono<RestEnv>(prefix ? { getPath: (request) => getPath(request).slice(prefix.length) || '/' } : {});
-  app.use('*', requestIds());
+  app.use('*', requestIds(deps.metrics ? requestCounter(deps.metrics.metrics, server) : undefined));
   if (prefix) {
     // Only the creating routes set a Location: the call path does not pay for the rewrite.
     app.on('POST', ['/tools', '/keys', '/data-sources', '/servers'], async (c, next) => {
@@ -154,6 +158,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   // REST bodies are bounded and vetted where they are read (readJson), without building a fetch Request.
   app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database, audit: deps.audit.health, deployment: deps.deployment }));
   app.route('/ready', readyRoutes({ server, database: deps.database }));
+  if (deps.metrics?.open) app.get('/metrics', metricsRoute(deps.metrics.metrics));
   // Everything below needs a caller: a Principal, and this server's catalog as it sees it (c.get('catalog')).
   app.use('*', credential(access, { server, catalog }));
 
@@ -191,6 +196,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   if (deps.servers) app.route('/servers', serversRoutes({ writes: deps.servers, auth: admin, limits }));
   if (deps.registryFiles) app.route('/registry', registryFileRoutes({ files: deps.registryFiles, auth: admin, limits }));
   app.route('/audit', auditRoutes({ reader: deps.audit.reader, beforeRead: deps.audit.beforeRead, auth: admin }));
+  if (deps.metrics && !deps.metrics.open) app.get('/metrics', admin, metricsRoute(deps.metrics.metrics));
 
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;

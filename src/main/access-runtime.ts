@@ -9,6 +9,7 @@ import type { AuditStore } from '../db/audit-store.ts';
 import type { Database } from '../db/client.ts';
 import { createRateLimitStore } from '../db/rate-limit-store.ts';
 import type { AuditLog } from '../observability/audit-queue.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import { guardCalls } from '../registry/call-guard.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -48,9 +49,21 @@ export interface AccessRuntimeDeps {
   auditStore: AuditStore;
   /** OAuth token verification knobs (JWKS cooldown, cache age); tests shorten them. */
   verifierOptions?: OAuthVerifierOptions | undefined;
+  /** Every guarded call is counted and timed here. */
+  metrics?: Metrics | undefined;
 }
 
-export function createAccessRuntime({ config, database, registry, caller, logger, audit, auditStore, verifierOptions }: AccessRuntimeDeps): AccessRuntime {
+export function createAccessRuntime({
+  config,
+  database,
+  registry,
+  caller,
+  logger,
+  audit,
+  auditStore,
+  verifierOptions,
+  metrics,
+}: AccessRuntimeDeps): AccessRuntime {
   const decision = authPolicy({ bindHosts: [config.host], configured: config.auth });
   const keyStore = new ApiKeyStore(database.db);
   const keyRing = new KeyRing({ store: keyStore, logger });
@@ -72,7 +85,7 @@ export function createAccessRuntime({ config, database, registry, caller, logger
     limiter,
     audit,
     auditStore,
-    caller: guardCalls(caller, { registry, limiter, audit }),
+    caller: guardCalls(caller, { registry, limiter, audit, metrics }),
     async start() {
       await keyRing.start();
     },

@@ -10,6 +10,7 @@ import { createDatabaseKind } from '../handlers/kinds/database/index.ts';
 import { createHttpKind } from '../handlers/kinds/http/index.ts';
 import { createSqlKind } from '../handlers/kinds/sql/index.ts';
 import { AuditLog } from '../observability/audit-queue.ts';
+import { Metrics } from '../observability/metrics.ts';
 import { ProcessStatus } from '../observability/process-status.ts';
 import { DataSources } from '../providers/data-sources/index.ts';
 import type { DataSourceAccessor, DataSourceSink } from '../providers/data-sources/types.ts';
@@ -65,6 +66,8 @@ export interface Runtime {
    */
   audit: AuditLog;
   auditStore: AuditStore;
+  /** The process's Prometheus metrics (/metrics on every listener); undefined with TOOLPORT_METRICS=0. */
+  metrics: Metrics | undefined;
 }
 
 export interface RuntimeOptions {
@@ -140,6 +143,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     const providers = createProviders(config.providers, database.db, options.fetch ?? fetch, { timeoutMs: Math.max(1000, config.callTimeoutMs - 500) });
     const pool = new WorkerPool({ size: cpuWorkerCount(config.cpuWorkers), logger, handlers: handlers.values() });
     const caller = createToolCaller({ registry, providers, logger, callTimeoutMs: config.callTimeoutMs, pool });
+    const metrics = config.metrics ? new Metrics() : undefined;
+    metrics?.observe({
+      tools: () =>
+        registry.serverIds().map((server) => {
+          const snapshot = registry.snapshot(server);
+          const total = snapshot?.ordered.length ?? 0;
+          const available = snapshot?.available.length ?? 0;
+          return { server, available, unavailable: total - available };
+        }),
+      databaseUp: () => status.database.ok,
+      cpuPool: () => ({ threads: pool.threads, utilization: pool.utilization, queued: pool.queued }),
+    });
     return {
       database,
       store,
@@ -159,6 +174,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       dataSourceWrites,
       audit,
       auditStore,
+      metrics,
     };
   } catch (error) {
     if (!options.database) await database.close().catch(() => {});
@@ -220,5 +236,6 @@ export function createChangeFeed(
     onDataSourcesChanged: () => runtime.dataSourceCatalog.reload(),
     onApiKeysChanged,
     onHealth: (ok, error) => runtime.status.database.report(ok, error),
+    onApplied: (rows) => runtime.metrics?.changesAppliedNow(rows.map((row) => row.changedAt)),
   });
 }

@@ -84,6 +84,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     audit: runtime.audit,
     auditStore: runtime.auditStore,
     verifierOptions: options.oauthVerifier,
+    metrics: runtime.metrics,
   });
   // The database is migrated by now; the entries queued while seeding are written at the first flush.
   runtime.audit.start();
@@ -96,6 +97,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     history: runtime.history,
     serverWrites: runtime.serverWrites,
     registryFiles: runtime.registryFiles,
+    metrics: runtime.metrics,
     access: access.access,
     keys: access.keys,
     audit: { store: access.auditStore, log: access.audit },

@@ -33,6 +33,8 @@ export interface McpEndpoint {
   handle(request: Request, principal: Principal, requestId?: string): Promise<Response | EncodedResult>;
   /** Ends listen streams and sessions, so shutdown does not wait on open SSE connections. */
   close(): Promise<void>;
+  /** Open 2025-era sessions and 2026-era listen streams (for /metrics). */
+  counts(): { sessions: number; listenStreams: number };
 }
 
 export interface McpEndpointDeps extends McpServerDeps {
@@ -139,6 +141,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
       if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed, authInfo);
       return sdk();
     },
+    counts: () => ({ sessions: sessions.size, listenStreams: bus.listenerCount }),
     async close() {
       if (closed) return;
       closed = true;

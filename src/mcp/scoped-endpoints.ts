@@ -25,6 +25,8 @@ export interface ScopedMcpEndpoints {
   visibility(scopes: readonly Scope[]): Visibility;
   for(visibility: Visibility): McpEndpoint;
   close(): Promise<void>;
+  /** Sessions and listen streams over every visibility class (for /metrics). */
+  counts(): { sessions: number; listenStreams: number };
 }
 
 export interface ScopedMcpEndpointsDeps extends McpEndpointDeps {
@@ -43,6 +45,7 @@ function closedEndpoint(label: string): McpEndpoint {
     label,
     handle: async () => jsonRpcError(503, SERVER_ERROR, 'The server is shutting down'),
     close: async () => {},
+    counts: () => ({ sessions: 0, listenStreams: 0 }),
   };
 }
 
@@ -80,6 +83,16 @@ export function createScopedMcpEndpoints(deps: ScopedMcpEndpointsDeps): ScopedMc
       }
       endpoints.set(visibility.key, endpoint);
       return endpoint;
+    },
+    counts() {
+      let sessions = 0;
+      let listenStreams = 0;
+      for (const endpoint of endpoints.values()) {
+        const now = endpoint.counts();
+        sessions += now.sessions;
+        listenStreams += now.listenStreams;
+      }
+      return { sessions, listenStreams };
     },
     async close() {
       closed = true;

@@ -21,6 +21,8 @@ export interface CallGuardDeps {
   registry: Pick<Registry, 'snapshot'>;
   limiter: { admit(checks: ReturnType<typeof bucketsFor>): Promise<TakeResult> } | undefined;
   audit: { record(entry: AuditEntry): void } | undefined;
+  /** Counted and timed per call (observability/metrics.ts); a name that resolves to no tool is `(unknown)`. */
+  metrics?: { call(server: string | null, tool: string, outcome: string, seconds: number): void } | undefined;
 }
 
 /** Stored rate-limit texts are checked by the database (CHECK) and on write; one that still does not parse limits nothing. */
@@ -103,6 +105,8 @@ export function guardCalls(inner: ToolCaller, deps: CallGuardDeps): ToolCaller {
         if (typeof error === 'object' && error !== null) auditedErrors.add(error);
         throw error;
       } finally {
+        const elapsedMs = performance.now() - started;
+        deps.metrics?.call(serverId, entry ? entry.row.name : '(unknown)', outcome, elapsedMs / 1000);
         deps.audit?.record({
           action: 'call',
           actor: principal?.actor ?? 'local',
@@ -111,7 +115,7 @@ export function guardCalls(inner: ToolCaller, deps: CallGuardDeps): ToolCaller {
           serverId,
           tool: entry?.row.name ?? name,
           outcome,
-          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+          durationMs: Math.round(elapsedMs * 1000) / 1000,
           arguments: args ?? {},
         });
       }

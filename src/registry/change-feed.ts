@@ -35,6 +35,8 @@ export interface ChangeFeedOptions {
   /** api_keys rows changed (or may have): re-read the key ring. */
   onApiKeysChanged?(): Promise<void>;
   onHealth(ok: boolean, error?: string): void;
+  /** Changes applied (for /metrics: counted, and their commit-to-applied lag). */
+  onApplied?(rows: readonly RegistryChangeRow[]): void;
 }
 
 /**
@@ -245,6 +247,7 @@ export class ChangeFeed {
       if (names.size > FULL_RELOAD_AT) await this.registry.loadServer(serverId);
       else await this.registry.reloadTools(serverId, [...names]);
     }
+    this.options.onApplied?.(rows);
     this.logger.debug('applied registry changes', { changes: rows.length, servers: [...servers], tools: [...tools.keys()], dataSources });
   }
 

@@ -38,6 +38,7 @@ export const RESERVED_SERVER_IDS: ReadonlySet<string> = new Set([
   'audit',
   'data-sources',
   'registry',
+  'metrics',
   '.well-known',
 ]);
 

@@ -63,6 +63,11 @@ export class WorkerPool {
     return this.pool?.threads.length ?? 0;
   }
 
+  /** Busy share of the threads' time since the pool started (0–1). */
+  get utilization(): number {
+    return this.pool?.utilization ?? 0;
+  }
+
   /** Calls waiting for a free thread. */
   get queued(): number {
     return this.pool?.queueSize ?? 0;

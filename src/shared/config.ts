@@ -53,6 +53,8 @@ const EnvSchema = v.object({
   TOOLPORT_CHANGE_POLL_MS: v.optional(positiveInt, '1000'),
   TOOLPORT_CHANGE_RETENTION_HOURS: v.optional(positiveInt, '24'),
   TOOLPORT_REVISIONS_KEEP: v.optional(positiveInt),
+  TOOLPORT_METRICS: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '1'),
+  TOOLPORT_METRICS_OPEN: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
   TOOLPORT_AUTH: v.optional(v.picklist(['required', 'local-open'], 'must be required or local-open')),
   TOOLPORT_EXPECTED_REPLICAS: v.optional(positiveInt, '1'),
   TOOLPORT_AUDIT_ARGUMENTS: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
@@ -112,6 +114,10 @@ export interface Config {
   changeRetentionHours: number;
   /** TOOLPORT_REVISIONS_KEEP: the newest revisions kept per tool; undefined = all of them. */
   revisionsKeep: number | undefined;
+  /** TOOLPORT_METRICS_OPEN=1: /metrics without a credential (for a scraper inside a private network); else it needs `admin`. */
+  metricsOpen: boolean;
+  /** TOOLPORT_METRICS=0: no metrics recorded, no /metrics route. */
+  metrics: boolean;
   /** The audit log: `storeArguments` (TOOLPORT_AUDIT_ARGUMENTS=1) keeps full call arguments beside their digest; rows older than `retentionDays` are deleted. */
   audit: { storeArguments: boolean; retentionDays: number };
   /** TOOLPORT_AUTH: unset = follow the bind address (src/auth/policy.ts). */
@@ -200,6 +206,8 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     changePollMs: e.TOOLPORT_CHANGE_POLL_MS,
     changeRetentionHours: e.TOOLPORT_CHANGE_RETENTION_HOURS,
     revisionsKeep: e.TOOLPORT_REVISIONS_KEEP,
+    metricsOpen: e.TOOLPORT_METRICS_OPEN === '1',
+    metrics: e.TOOLPORT_METRICS === '1',
     audit: { storeArguments: e.TOOLPORT_AUDIT_ARGUMENTS === '1', retentionDays: e.TOOLPORT_AUDIT_RETENTION_DAYS },
     auth: e.TOOLPORT_AUTH,
     expectedReplicas: e.TOOLPORT_EXPECTED_REPLICAS,

@@ -55,7 +55,7 @@ export async function runStdio(config: Config, serverId: string): Promise<void> 
     if (ids === 'all' || ids.includes(serverId)) await registry.loadServer(serverId);
   });
   // Calls over stdio are the local user's (actor `local`): audited like the listeners' calls; no rate limits.
-  const stdioCaller = guardCalls(runtime.caller, { registry, limiter: undefined, audit: runtime.audit });
+  const stdioCaller = guardCalls(runtime.caller, { registry, limiter: undefined, audit: runtime.audit, metrics: runtime.metrics });
   let connection: { close(): Promise<void> } | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (why: string) =>
