@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { getPath } from 'hono/utils/url';
 import { RESERVED_SERVER_IDS } from '../registry/composed-names.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -49,7 +50,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       'not_found',
       `No server "${id.length > 100 ? `${id.slice(0, 100)}…` : id}" is served on this gateway. Served: ${served.join(', ') || '(none)'}; the gateway's own routes: /mcp, /health, /info, /tools, /servers, /registry`,
     );
-    return Response.json(errorBody(error, 'gateway'), { status: 404 });
+    const requestId = randomUUID();
+    return Response.json(errorBody(error, 'gateway', requestId), { status: 404, headers: { 'X-Request-Id': requestId } });
   };
 
   function fetch(request: Request, env: unknown): Response | Promise<Response> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer, maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -72,10 +73,15 @@ export async function startListener(listenerApp: Servable, serverId: string, hos
 function requestErrorResponse(error: unknown, serverId: string, logger: Logger): Response {
   if (error instanceof RequestError) {
     const appError = new AppError('bad_request', `Malformed request: ${error.message}`);
-    return Response.json(errorBody(appError, serverId), { status: appError.status });
+    const requestId = randomUUID();
+    return Response.json(errorBody(appError, serverId, requestId), { status: appError.status, headers: { 'X-Request-Id': requestId } });
   }
-  logger.error('request failed before routing', { server: serverId, error: (error as Error)?.message ?? String(error) });
-  return Response.json(errorBody(new AppError('internal', 'Internal error; see the server log'), serverId), { status: 500 });
+  const requestId = randomUUID();
+  logger.error('request failed before routing', { server: serverId, requestId, error: (error as Error)?.message ?? String(error) });
+  return Response.json(errorBody(new AppError('internal', 'Internal error; see the server log'), serverId, requestId), {
+    status: 500,
+    headers: { 'X-Request-Id': requestId },
+  });
 }
 
 const answered = new WeakSet<Duplex>();
@@ -113,9 +119,10 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, serverI
     default:
       appError = new AppError('bad_request', `Malformed HTTP request${error.code ? ` (${error.code})` : ''}`);
   }
-  const body = JSON.stringify(errorBody(appError, serverId));
+  const requestId = randomUUID();
+  const body = JSON.stringify(errorBody(appError, serverId, requestId));
   socket.end(
-    `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
   socket.resume();
   setTimeout(() => socket.destroy(), 1000).unref();

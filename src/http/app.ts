@@ -30,6 +30,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { dataSourcesRoutes } from './routes/data-sources.ts';
 import { handlersRoutes, type KnownHandlers } from './routes/handlers.ts';
 import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
+import { indexRoutes } from './routes/index-route.ts';
 import { infoRoutes } from './routes/info.ts';
 import { keysRoutes } from './routes/keys.ts';
 import { metricsRoute, requestCounter } from './routes/metrics.ts';
@@ -159,6 +160,25 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database, audit: deps.audit.health, deployment: deps.deployment }));
   app.route('/ready', readyRoutes({ server, database: deps.database }));
   if (deps.metrics?.open) app.get('/metrics', metricsRoute(deps.metrics.metrics));
+  app.route(
+    '/',
+    indexRoutes({
+      server,
+      version: deps.version,
+      prefix: prefix ?? '',
+      links: {
+        health: '/health',
+        ready: '/ready',
+        info: '/info',
+        tools: '/tools',
+        mcp: '/mcp',
+        handlers: '/handlers',
+        ...(deps.metrics ? { metrics: '/metrics' } : {}),
+        ...(deps.servers ? { servers: '/servers' } : {}),
+        ...(deps.registryFiles ? { registry: '/registry/export' } : {}),
+      },
+    }),
+  );
   // Everything below needs a caller: a Principal, and this server's catalog as it sees it (c.get('catalog')).
   app.use('*', credential(access, { server, catalog }));
 
@@ -201,7 +221,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
     const error = new AppError('not_found', `No route ${c.req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
-    return c.json(errorBody(error, server), 404);
+    return c.json(errorBody(error, server, c.get('requestId')), 404);
   });
 
   app.onError((thrown, c) => {
@@ -235,7 +255,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
     }
     // A rate limit says when to come back (RFC 9110 Retry-After, whole seconds); the body carries retryAfterMs too.
     if (error.code === 'rate_limited' && typeof error.extra?.retryAfterSeconds === 'number') c.header('Retry-After', String(error.extra.retryAfterSeconds));
-    return c.json(errorBody(error, server), error.status as 400);
+    return c.json(errorBody(error, server, c.get('requestId')), error.status as 400);
   });
 
   return app;

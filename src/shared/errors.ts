@@ -70,11 +70,16 @@ export interface ErrorBody {
     message: string;
     details?: FieldIssue[];
     server?: string;
+    /** The request's id (its X-Request-Id; the audit entry's request_id). */
+    requestId?: string;
+    /** When the error was answered (ISO 8601, UTC). */
+    timestamp: string;
     [key: string]: unknown;
   };
 }
 
-export function errorBody(error: AppError, server?: string): ErrorBody {
+/** The one error envelope of REST and the gateway: code, message, the field issues, the server, the request id and the time. */
+export function errorBody(error: AppError, server?: string, requestId?: string): ErrorBody {
   return {
     error: {
       code: error.code,
@@ -82,6 +87,8 @@ export function errorBody(error: AppError, server?: string): ErrorBody {
       ...(error.details ? { details: error.details } : {}),
       ...(error.extra ?? {}),
       ...(server ? { server } : {}),
+      ...(requestId ? { requestId } : {}),
+      timestamp: new Date().toISOString(),
     },
   };
 }

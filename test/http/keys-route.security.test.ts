@@ -84,7 +84,13 @@ describe.each(backends)('/keys security (%s)', (backend) => {
     expect(response.status).toBe(401);
     expect(response.challenge).toBe('Bearer');
     expect(response.body).toEqual({
-      error: { code: 'unauthorized', message: expect.stringContaining('needs a credential'), reason: 'missing', server: 'test' },
+      error: {
+        code: 'unauthorized',
+        message: expect.stringContaining('needs a credential'),
+        reason: 'missing',
+        server: 'test',
+        timestamp: expect.any(String),
+      },
     });
   });
 
@@ -149,7 +155,13 @@ describe.each(backends)('/keys security (%s)', (backend) => {
       });
       expect(response.status).toBe(403);
       expect(response.challenge).toBe('Bearer error="insufficient_scope", scope="admin"');
-      expect(response.body.error).toEqual({ code: 'forbidden', message: expect.stringContaining('needs the scope "admin"'), scope: 'admin', server: 'test' });
+      expect(response.body.error).toEqual({
+        code: 'forbidden',
+        message: expect.stringContaining('needs the scope "admin"'),
+        scope: 'admin',
+        server: 'test',
+        timestamp: expect.any(String),
+      });
     }
     expect((await keys.get(agent.prefix)).status).toBe('active');
   });

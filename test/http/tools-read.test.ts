@@ -81,7 +81,15 @@ describe.each(backends)('REST reads and calls (%s)', (backend) => {
     it('unknown tool → 404 in the error envelope', async () => {
       const response = await call(finance, JSON.stringify({ name: 'nope', arguments: {} }));
       expect(response.status).toBe(404);
-      expect(await json(response)).toEqual({ error: { code: 'not_found', message: 'No tool named "nope" on server "finance"', server: 'finance' } });
+      expect(await json(response)).toEqual({
+        error: {
+          code: 'not_found',
+          message: 'No tool named "nope" on server "finance"',
+          server: 'finance',
+          requestId: response.headers.get('x-request-id'),
+          timestamp: expect.any(String),
+        },
+      });
     });
 
     it('a tool of the other server is unknown here (isolation)', async () => {
