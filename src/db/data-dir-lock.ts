@@ -19,6 +19,8 @@ export interface LockInfo {
    * Absent while a SQL port runs: the password is TOOLPORT_SQL_PASSWORD.
    */
   sqlPasswordFile?: string;
+  /** A REST listener of the running process (the gateway's, or its first server's): `toolport export/apply` go through it. */
+  apiUrl?: string;
 }
 
 export interface DataDirLock {

@@ -24,6 +24,8 @@ export interface HandlerContext<C = JsonObject> {
   providers: Providers;
   /** Who is calling, as far as it is known (an API key's id once access control sets it); the `sql` kind passes it to toolport.caller. */
   caller?: string;
+  /** The request's id (its X-Request-Id, the audit entry's request_id): for the handler's log lines and outbound requests (`http` tools send it as X-Request-Id). */
+  requestId?: string | undefined;
 }
 
 /**

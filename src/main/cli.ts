@@ -40,13 +40,16 @@ function fail(error: unknown): never {
     for (const detail of error.details) process.stderr.write(`  ${detail.path}: ${detail.message}\n`);
   } else {
     process.stderr.write(`toolport: ${(error as Error)?.message ?? String(error)}\n`);
+    // A driver error wrapped by drizzle ("Failed query: …") says why only in its cause.
+    const cause = (error as { cause?: unknown })?.cause;
+    if (cause instanceof Error) process.stderr.write(`  cause: ${cause.message}\n`);
   }
   process.exit(1);
 }
 
 async function serve(servers: string | undefined): Promise<void> {
   const config = loadConfig(process.env, { servers });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { pretty: config.logPretty });
   guardDriverRejections(logger);
   const toolport = await startToolport(config, { logger });
   let signals = 0;

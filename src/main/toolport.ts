@@ -56,7 +56,7 @@ export interface StartOptions {
  * processes, new servers rows) for as long as it runs.
  */
 export async function startToolport(config: Config, options: StartOptions = {}): Promise<Toolport> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, { pretty: config.logPretty });
   // Handler modules (TOOLPORT_HANDLERS_DIR) load before the registry, so the first snapshots already bind their tools.
   const kinds = withHandlerKinds(
     config,
@@ -149,6 +149,9 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       if (sql) database.lock?.update({ sqlHost: '127.0.0.1', sqlPort: sql.port, sqlPasswordFile: sql.passwordFile });
       database.lock?.advertise(options.runningDir);
     }
+    // Where `toolport export` and `apply` reach this process while it holds the data dir (its transactions, at once live).
+    const apiUrl = gateway?.url ?? [...servers.listeners.values()][0]?.url;
+    if (apiUrl) database.lock?.update({ apiUrl });
   } catch (error) {
     modules.close();
     await feed.stop().catch(() => {});

@@ -172,6 +172,7 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
                 },
                 providers: deps.providers,
                 caller: options.principal?.actor,
+                requestId: options.requestId,
               }),
             deps.callTimeoutMs,
             options.signal,
@@ -184,8 +185,14 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
           const path = '/arguments' + (error.path === '/' ? '' : error.path);
           throw new AppError('bad_request', `${name}: ${error.message}`, { details: [{ path, message: error.message }] });
         }
-        if (isAppError(error)) throw error;
-        deps.logger.warn('handler failed', { server: serverId, tool: name, error: (error as Error)?.message, ms: Math.round(performance.now() - started) });
+        const ms = Math.round(performance.now() - started);
+        if (isAppError(error)) {
+          // A failure of the tool, not of the caller's input: worth a log line, with the request id the caller got.
+          if (error.code === 'handler_failed' || error.code === 'timeout')
+            deps.logger.warn('call failed', { server: serverId, tool: name, code: error.code, requestId: options.requestId, error: error.message, ms });
+          throw error;
+        }
+        deps.logger.warn('handler failed', { server: serverId, tool: name, requestId: options.requestId, error: (error as Error)?.message, ms });
         throw new AppError('handler_failed', `Tool "${name}" failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       }
     },

@@ -53,6 +53,7 @@ const EnvSchema = v.object({
   TOOLPORT_CHANGE_POLL_MS: v.optional(positiveInt, '1000'),
   TOOLPORT_CHANGE_RETENTION_HOURS: v.optional(positiveInt, '24'),
   TOOLPORT_REVISIONS_KEEP: v.optional(positiveInt),
+  TOOLPORT_LOG_PRETTY: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
   TOOLPORT_METRICS: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '1'),
   TOOLPORT_METRICS_OPEN: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
   TOOLPORT_AUTH: v.optional(v.picklist(['required', 'local-open'], 'must be required or local-open')),
@@ -118,6 +119,8 @@ export interface Config {
   metricsOpen: boolean;
   /** TOOLPORT_METRICS=0: no metrics recorded, no /metrics route. */
   metrics: boolean;
+  /** TOOLPORT_LOG_PRETTY=1: human-readable log lines (pino-pretty) instead of JSON. */
+  logPretty: boolean;
   /** The audit log: `storeArguments` (TOOLPORT_AUDIT_ARGUMENTS=1) keeps full call arguments beside their digest; rows older than `retentionDays` are deleted. */
   audit: { storeArguments: boolean; retentionDays: number };
   /** TOOLPORT_AUTH: unset = follow the bind address (src/auth/policy.ts). */
@@ -208,6 +211,7 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     revisionsKeep: e.TOOLPORT_REVISIONS_KEEP,
     metricsOpen: e.TOOLPORT_METRICS_OPEN === '1',
     metrics: e.TOOLPORT_METRICS === '1',
+    logPretty: e.TOOLPORT_LOG_PRETTY === '1',
     audit: { storeArguments: e.TOOLPORT_AUDIT_ARGUMENTS === '1', retentionDays: e.TOOLPORT_AUDIT_RETENTION_DAYS },
     auth: e.TOOLPORT_AUTH,
     expectedReplicas: e.TOOLPORT_EXPECTED_REPLICAS,

@@ -87,6 +87,24 @@ describe.each(backends)('http tools: arguments, secrets, results (%s)', (backend
     expect(body.structuredContent).toMatchObject({ method: 'POST', url: sent.url });
   });
 
+  it('sends the call’s request id upstream as X-Request-Id (the one in the caller’s answer)', async () => {
+    await expectCreated({
+      name: 'traced',
+      description: 'A traced request',
+      handler: 'http',
+      inputSchema: { type: 'object', properties: {} },
+      config: { method: 'GET', url: `${upstream.url}/echo/traced` },
+    });
+    const response = await fetch(`${utility}/tools/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-abc-123' },
+      body: JSON.stringify({ name: 'traced', arguments: {} }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('trace-abc-123');
+    expect(upstream.seen.at(-1)!.headers['x-request-id']).toBe('trace-abc-123');
+  });
+
   it('a URL value that is missing is a 400 naming the argument; nothing is sent', async () => {
     const before = upstream.seen.length;
     const { status, body } = await call('add_item', { note: 'no id' });

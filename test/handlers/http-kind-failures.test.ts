@@ -115,6 +115,11 @@ describe.each(backends)('http tools: refusals and failures (%s)', (backend) => {
     expect(body.error.message).toContain('Bearer [redacted]');
     expect(body.error.message).not.toContain(TOKEN);
     expect(upstream.seenAt('/flaky')).toHaveLength(3);
+    // The failed call's log line carries the request id of the answer (and no secret).
+    const line = logs.map((text) => JSON.parse(text)).find((entry) => entry.msg === 'call failed' && entry.tool === 'flaky');
+    expect(line).toMatchObject({ level: 'warn', code: 'handler_failed', requestId: body.error.requestId });
+    expect(body.error.requestId).toEqual(expect.any(String));
+    expect(logs.join('\n')).not.toContain(TOKEN);
   });
 
   it('a 503 that recovers is retried until it succeeds', async () => {

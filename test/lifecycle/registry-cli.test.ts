@@ -9,8 +9,8 @@ import { type ServeProcess, startServeProcess } from '../support/serve-process.t
 
 /**
  * `toolport export` and `toolport apply` as a user runs them: beside a
- * running embedded Toolport (the commands reach its database through its
- * SQL port), whose MCP clients see the change.
+ * running embedded Toolport (the commands go through its REST API: its own
+ * transactions), whose MCP clients see the change at once.
  */
 describe('toolport export / apply beside a running embedded Toolport', () => {
   let dir: string;
@@ -47,7 +47,7 @@ describe('toolport export / apply beside a running embedded Toolport', () => {
 
     const dry = await run('apply', file, '--dry-run', '--prune', '--exit-code');
     expect(dry.code, dry.output).toBe(2);
-    expect(dry.output).toContain('through its SQL port');
+    expect(dry.output).toMatch(/through the running Toolport \(pid \d+\) at http:\/\/127\.0\.0\.1:\d+/);
     expect(dry.output).toContain('~ update tool utility/get_time');
     expect(dry.output).toContain('~ description:');
     expect(dry.output).toContain('- delete tool utility/data_processor');
@@ -78,7 +78,8 @@ describe('toolport export / apply beside a running embedded Toolport', () => {
     expect(again.code).toBe(0);
     expect(again.output).toMatch(/No changes\. The registry matches r\.yaml \(8 unchanged\)/);
     const history = (await (await fetch(`${server.urls.utility}/tools/get_time/revisions?limit=1`)).json()) as { revisions: { actor: string }[] };
-    expect(history.revisions[0]!.actor).toBe('cli:apply');
+    // Applied by the running Toolport for a loopback caller (local-open): its actor.
+    expect(history.revisions[0]!.actor).toBe('local');
   }, 120_000);
 
   it('a saved plan is applied only to the registry it was made from; a broken file names its path and line and writes nothing', async () => {

@@ -213,7 +213,7 @@ describe('the embedded SQL port requires a password', () => {
     expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
     const showing = logs.filter((line) => line.includes(password));
     expect(showing).toHaveLength(1);
-    expect(JSON.parse(showing[0]!)).toMatchObject({ level: 'warn', file: passwordFile, password });
+    expect(JSON.parse(showing[0]!)).toMatchObject({ level: 'warn', file: passwordFile, generatedPassword: password });
     // The start-up line says how to connect, without the password.
     const hint = logs.map((line) => JSON.parse(line)).find((line) => line.msg === 'SQL port (embedded database)');
     expect(hint).toMatchObject({

@@ -71,7 +71,9 @@ export function registryFileRoutes({ files, auth, limits }: RegistryFileRoutesDe
     const format = formatOfRequest(c);
     const { text } = await readBodyText(c, { maxBytes: Math.max(limits.maxBytes, MAX_FILE_BYTES) });
     if (text.trim() === '') throw new AppError('bad_request', 'The request body is empty: send a registry file');
-    const fileName = `request body (${format})`;
+    // The CLI names its file (`r.yaml`), so messages point into it; anything else is described.
+    const named = c.req.query('fileName');
+    const fileName = named && /^[A-Za-z0-9._-]{1,100}$/.test(named) ? named : `request body (${format})`;
     const dryRun = flag(c, 'dryRun');
     const fingerprint = c.req.query('fingerprint');
     const result = await files.apply(writerOf(c), text, {
@@ -82,7 +84,12 @@ export function registryFileRoutes({ files, auth, limits }: RegistryFileRoutesDe
       servers: serversOf(c),
       expectFingerprint: fingerprint === undefined || fingerprint === '' ? undefined : fingerprint,
     });
-    return c.json({ applied: result.applied, dryRun, ...planView(result.plan), text: planText(result.plan, 'the file', dryRun ? 'plan' : 'applied') });
+    return c.json({
+      applied: result.applied,
+      dryRun,
+      ...planView(result.plan),
+      text: planText(result.plan, named ? fileName : 'the file', dryRun ? 'plan' : 'applied'),
+    });
   });
 
   return app;

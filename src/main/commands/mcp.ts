@@ -43,7 +43,7 @@ async function openWithLockWait(config: Config): Promise<Database> {
 }
 
 export async function runStdio(config: Config, serverId: string): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { pretty: config.logPretty });
   guardDriverRejections(logger);
   const kinds = withHandlerKinds(config, handlers, logger);
   const modules = await HandlerModules.open({ dir: config.handlersDir, builtIns: kinds.handlers, logger });

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { RegistryStore } from '../../db/registry-store.ts';
 import type { Handler } from '../../handlers/define.ts';
 import { Registry } from '../../registry/registry.ts';
+import { formatOf } from '../../registry/registry-file.ts';
 import { RegistryFiles } from '../../registry/registry-files.ts';
 import { planView } from '../../registry/registry-plan.ts';
 import { planText } from '../../registry/registry-plan-text.ts';
@@ -14,7 +15,8 @@ import { silentLogger } from '../../shared/logger.ts';
 import { HandlerModules } from '../handler-modules.ts';
 import { withHandlerKinds } from '../runtime.ts';
 import { cliAudit } from './cli-audit.ts';
-import { openCommandDatabase } from './command-database.ts';
+import { commandTarget, openCommandDatabase } from './command-database.ts';
+import { type RemoteRegistry, remoteApply, remoteExport } from './registry-remote.ts';
 
 export const EXPORT_USAGE = `Usage: toolport export [--server <id>]… [--format yaml|json] [--output <file>]
 
@@ -104,9 +106,18 @@ export async function runExport(
   if (positionals.length) throw new Error(EXPORT_USAGE);
   const format = values.format ?? (values.output?.endsWith('.json') ? 'json' : 'yaml');
   if (format !== 'yaml' && format !== 'json') throw new Error(`--format must be yaml or json, got "${format}"\n\n${EXPORT_USAGE}`);
-  const text = await withRegistryFiles(config, builtIns, (files) => files.export({ servers: values.server, format }));
+  const remote = runningToolport(config);
+  const text = remote
+    ? await remoteExport(remote, { servers: values.server, format })
+    : await withRegistryFiles(config, builtIns, (files) => files.export({ servers: values.server, format }));
   if (values.output) writeFileSync(values.output, text);
   else out(text);
+}
+
+/** The running Toolport holding the embedded data dir, if one does: the commands go through its REST API. */
+function runningToolport(config: Config): RemoteRegistry | undefined {
+  const target = commandTarget(config);
+  return target.kind === 'running' ? { url: target.url, token: config.adminToken, pid: target.holder.pid } : undefined;
 }
 
 function digest(text: string): string {
@@ -171,11 +182,20 @@ export async function runApply(
     servers = saved.servers ?? undefined;
     expectFingerprint = saved.fingerprint;
   }
-  const result = await withRegistryFiles(config, builtIns, (files, via) => {
-    note(`toolport apply: ${via}\n`);
-    return files.apply(ACTOR, text, { fileName, dryRun, prune, servers, expectFingerprint });
-  });
-  const view = planView(result.plan);
+  const options = { fileName, dryRun, prune, servers, expectFingerprint };
+  const remote = runningToolport(config);
+  let result: { applied: boolean; view: ReturnType<typeof planView>; text: string; changes: number };
+  if (remote) {
+    note(`toolport apply: through the running Toolport (pid ${remote.pid}) at ${remote.url}\n`);
+    result = await remoteApply(remote, text, { ...options, format: formatOf(fileName, text) });
+  } else {
+    result = await withRegistryFiles(config, builtIns, async (files, via) => {
+      note(`toolport apply: ${via}\n`);
+      const { plan, applied } = await files.apply(ACTOR, text, options);
+      return { applied, view: planView(plan), text: planText(plan, fileName, dryRun ? 'plan' : 'applied'), changes: plan.steps.length };
+    });
+  }
+  const { view } = result;
   if (planPath && dryRun) {
     const saved: PlanFile = {
       format: 'toolport-plan/1',
@@ -183,12 +203,12 @@ export async function runApply(
       fileDigest: digest(text),
       prune,
       servers: servers ?? null,
-      fingerprint: result.plan.fingerprint,
+      fingerprint: view.fingerprint,
       plan: view,
     };
     writeFileSync(planPath, `${JSON.stringify(saved, null, 2)}\n`);
   }
-  out(values.json ? `${JSON.stringify({ applied: result.applied, ...view }, null, 2)}\n` : planText(result.plan, fileName, dryRun ? 'plan' : 'applied'));
+  out(values.json ? `${JSON.stringify({ applied: result.applied, ...view, dryRun: undefined }, null, 2)}\n` : result.text);
   if (planPath && dryRun) note(`Saved the plan to ${planPath}: \`toolport apply ${path} --plan-file ${planPath}\` applies exactly it.\n`);
-  return values['exit-code'] && dryRun && result.plan.steps.length > 0 ? 2 : 0;
+  return values['exit-code'] && dryRun && result.changes > 0 ? 2 : 0;
 }

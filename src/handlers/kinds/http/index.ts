@@ -52,9 +52,9 @@ function outboundFailure(error: OutboundError, toolName: string, target: string,
   }
 }
 
-function build(config: HttpConfig, args: Record<string, unknown>, secrets: SecretScope, toolName: string): BuiltRequest {
+function build(config: HttpConfig, args: Record<string, unknown>, secrets: SecretScope, toolName: string, requestId: string | undefined): BuiltRequest {
   try {
-    return buildRequest(config, args, secrets);
+    return buildRequest(config, args, secrets, requestId);
   } catch (error) {
     if (error instanceof UnsetSecretError) throw new AppError('unavailable', `Tool "${toolName}" is unavailable: handler_config: ${error.message}`);
     if (error instanceof ToolInputError || isAppError(error)) throw error;
@@ -69,9 +69,10 @@ async function callUpstream(
   args: Record<string, unknown>,
   toolName: string,
   signal: AbortSignal,
+  requestId: string | undefined,
 ): Promise<HandlerResult> {
   const secrets = new SecretScope(deps.secret);
-  const request = build(config, args, secrets, toolName);
+  const request = build(config, args, secrets, toolName, requestId);
   const target = describeTarget(request.method, request.url, secrets);
   const budgetMs = config.timeoutMs ?? deps.callTimeoutMs;
   const deadline = performance.now() + budgetMs;
@@ -120,7 +121,7 @@ export function createHttpKind(deps: HttpKindDeps): Handler {
     runs: 'inline',
     checkTool: ({ config, inputSchema }) => checkHttpTool(config, inputSchema),
     unavailableReason: (config) => unsetSecret(config, deps.secret),
-    run: (input, ctx) => callUpstream(deps, ctx.config, input as Record<string, unknown>, ctx.toolName, ctx.signal),
+    run: (input, ctx) => callUpstream(deps, ctx.config, input as Record<string, unknown>, ctx.toolName, ctx.signal, ctx.requestId),
   });
 }
 

@@ -63,10 +63,12 @@ function buildHeaders(config: HttpConfig, args: Record<string, unknown>, secrets
 }
 
 /** The request for one call; `secrets` collects the values it resolved, for redaction. */
-export function buildRequest(config: HttpConfig, args: Record<string, unknown>, secrets: SecretScope): BuiltRequest {
+export function buildRequest(config: HttpConfig, args: Record<string, unknown>, secrets: SecretScope, requestId?: string): BuiltRequest {
   const url = new URL(fillTemplate(config.url, args));
   appendQuery(url, config, args, secrets);
   const headers = buildHeaders(config, args, secrets);
+  // The call's request id goes upstream, so both sides' logs can be joined (a header the config sets wins).
+  if (requestId && !Object.keys(headers).some((key) => key.toLowerCase() === 'x-request-id')) headers['x-request-id'] = requestId;
   let body: string | undefined;
   if (bodyMode(config) === 'arguments') {
     const placed = placedArguments(config);
