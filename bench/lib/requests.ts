@@ -1,4 +1,5 @@
 import type { LoadRequest } from './load-types.ts';
+import type { Side } from './measure.ts';
 
 /**
  * The requests the bench sends, built the way a client sends them on the wire
@@ -142,4 +143,12 @@ export async function closeLegacySession(baseUrl: string, session: string): Prom
   await fetch(`${baseUrl}/mcp`, { method: 'DELETE', headers: { 'mcp-session-id': session, 'mcp-protocol-version': LEGACY } })
     .then((response) => response.text())
     .catch(() => {});
+}
+
+/** A Toolport side that sends `template`: captured once, checked with `ok`, then expected byte for byte under load. */
+export async function capturedSide(url: string, template: Template, what: string, ok: (json: any) => boolean): Promise<Side> {
+  const captured = await capture(url, template);
+  check(captured.status === 200 && ok(captured.json), what, captured);
+  const request: LoadRequest = { ...template, expect: { status: 200, body: captured.template } };
+  return { target: 'toolport', url, requests: [request], requestsPerUnit: 1, bodyBytesPerUnit: Buffer.byteLength(captured.body) };
 }

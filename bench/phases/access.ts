@@ -9,9 +9,8 @@
  */
 import { using } from '../cleanup.ts';
 import { log, ROOT } from '../common.ts';
-import type { LoadRequest } from '../lib/load-types.ts';
-import { measureSides, ratio, type Side } from '../lib/measure.ts';
-import { capture, check, modern, PORTFOLIO_ARGS, PORTFOLIO_TOOL, restCall, type Template } from '../lib/requests.ts';
+import { measureSides, ratio } from '../lib/measure.ts';
+import { capturedSide, modern, PORTFOLIO_ARGS, PORTFOLIO_TOOL, restCall, type Template } from '../lib/requests.ts';
 import { startToolport } from '../lib/targets.ts';
 import type { Bench } from './bench.ts';
 
@@ -38,13 +37,6 @@ function withKey(template: Template, key: string): Template {
   return { ...template, headers: { ...template.headers, authorization: `Bearer ${key}` } };
 }
 
-async function side(url: string, template: Template, what: string, ok: (json: any) => boolean): Promise<Side> {
-  const captured = await capture(url, template);
-  check(captured.status === 200 && ok(captured.json), what, captured);
-  const request: LoadRequest = { ...template, expect: { status: 200, body: captured.template } };
-  return { target: 'toolport', url, requests: [request], requestsPerUnit: 1, bodyBytesPerUnit: Buffer.byteLength(captured.body) };
-}
-
 const portfolio = (result: any) => result?.structuredContent?.totalValue === 1900;
 
 export async function access(bench: Bench): Promise<void> {
@@ -57,13 +49,13 @@ export async function access(bench: Bench): Promise<void> {
     const pairs = [
       {
         ...ACCESS_CASES[0],
-        open: await side(url, rest, 'REST call, open', portfolio),
-        keyed: await side(url, withKey(rest, key), 'REST call, keyed', portfolio),
+        open: await capturedSide(url, rest, 'REST call, open', portfolio),
+        keyed: await capturedSide(url, withKey(rest, key), 'REST call, keyed', portfolio),
       },
       {
         ...ACCESS_CASES[1],
-        open: await side(url, mcp, 'MCP call, open', (json) => portfolio(json?.result)),
-        keyed: await side(url, withKey(mcp, key), 'MCP call, keyed', (json) => portfolio(json?.result)),
+        open: await capturedSide(url, mcp, 'MCP call, open', (json) => portfolio(json?.result)),
+        keyed: await capturedSide(url, withKey(mcp, key), 'MCP call, keyed', (json) => portfolio(json?.result)),
       },
     ];
     for (const pair of pairs) {

@@ -14,7 +14,7 @@ import { log, ROOT } from '../common.ts';
 import type { LoadRequest } from '../lib/load-types.ts';
 import { type Figure, measureSides, ratio, type Side } from '../lib/measure.ts';
 import { pushSoloRow } from '../lib/overhead.ts';
-import { type Captured, capture, check, modern, PORTFOLIO_ARGS, PORTFOLIO_TOOL, restCall, restList, type Template } from '../lib/requests.ts';
+import { capturedSide, modern, PORTFOLIO_ARGS, PORTFOLIO_TOOL, restCall, restList, type Template } from '../lib/requests.ts';
 import { type RunningToolport, settledRss, startToolport } from '../lib/targets.ts';
 import type { Bench } from './bench.ts';
 
@@ -91,17 +91,6 @@ function under(prefix: string, template: Template): Template {
   return { ...template, path: `${prefix}${template.path}` };
 }
 
-function expectOf(template: Template, captured: Captured): LoadRequest {
-  return { ...template, expect: { status: 200, body: captured.template } };
-}
-
-/** Capture `template` once, check the answer, expect its bytes under load. */
-async function side(url: string, template: Template, what: string, ok: (json: any) => boolean): Promise<Side> {
-  const captured = await capture(url, template);
-  check(captured.status === 200 && ok(captured.json), what, captured);
-  return { target: 'toolport', url, requests: [expectOf(template, captured)], requestsPerUnit: 1, bodyBytesPerUnit: Buffer.byteLength(captured.body) };
-}
-
 const portfolio = (result: any) => result?.isError !== true && result?.structuredContent?.totalValue === 1900;
 const mcpPortfolio = (json: any) => portfolio(json?.result);
 const restTools = (json: any) => Array.isArray(json?.tools) && json.tools.length === 3;
@@ -172,8 +161,8 @@ async function composedPair(spec: { id: string; label: string }, port: string, g
   const composed = modern('tools/call', { name: composedName, arguments: PORTFOLIO_ARGS }, composedName);
   return {
     ...spec,
-    port: await side(port, call(), 'MCP call, port', mcpPortfolio),
-    through: await side(gw, composed, 'MCP call by the composed name', mcpPortfolio),
+    port: await capturedSide(port, call(), 'MCP call, port', mcpPortfolio),
+    through: await capturedSide(gw, composed, 'MCP call by the composed name', mcpPortfolio),
   };
 }
 
@@ -182,23 +171,23 @@ async function pathPairs(port: string, gw: string): Promise<Pair[]> {
   return [
     {
       ...GATEWAY_CASES[0],
-      port: await side(port, restCall(), 'REST call, port', portfolio),
-      through: await side(gw, under('/finance', restCall()), 'REST call, gateway', portfolio),
+      port: await capturedSide(port, restCall(), 'REST call, port', portfolio),
+      through: await capturedSide(gw, under('/finance', restCall()), 'REST call, gateway', portfolio),
     },
     {
       ...GATEWAY_CASES[1],
-      port: await side(port, restList(), 'REST list, port', restTools),
-      through: await side(gw, under('/finance', restList()), 'REST list, gateway', restTools),
+      port: await capturedSide(port, restList(), 'REST list, port', restTools),
+      through: await capturedSide(gw, under('/finance', restList()), 'REST list, gateway', restTools),
     },
     {
       ...GATEWAY_CASES[2],
-      port: await side(port, call(), 'MCP call, port', mcpPortfolio),
-      through: await side(gw, under('/finance', call()), 'MCP call, gateway', mcpPortfolio),
+      port: await capturedSide(port, call(), 'MCP call, port', mcpPortfolio),
+      through: await capturedSide(gw, under('/finance', call()), 'MCP call, gateway', mcpPortfolio),
     },
     {
       ...GATEWAY_CASES[3],
-      port: await side(port, list, 'MCP list, port', mcpTools),
-      through: await side(gw, under('/finance', list), 'MCP list, gateway', mcpTools),
+      port: await capturedSide(port, list, 'MCP list, port', mcpTools),
+      through: await capturedSide(gw, under('/finance', list), 'MCP list, gateway', mcpTools),
     },
     await composedPair(GATEWAY_CASES[4], port, gw),
   ];
@@ -226,7 +215,7 @@ async function measurePairs(bench: Bench, toolport: RunningToolport, pairs: Pair
 }
 
 async function measureSearch(bench: Bench, toolport: RunningToolport, gw: string): Promise<void> {
-  const repeated = await side(
+  const repeated = await capturedSide(
     gw,
     searchRequest('stock price'),
     'search_tools "stock price"',
@@ -240,11 +229,9 @@ async function measureSearch(bench: Bench, toolport: RunningToolport, gw: string
   const requests: LoadRequest[] = [];
   let bytes = 0;
   for (const query of queries) {
-    const template = searchRequest(query);
-    const captured = await capture(gw, template);
-    check(captured.status === 200 && (searchHits(captured.json)?.length ?? 0) > 0, `search_tools "${query}"`, captured);
-    requests.push(expectOf(template, captured));
-    bytes += Buffer.byteLength(captured.body);
+    const one = await capturedSide(gw, searchRequest(query), `search_tools "${query}"`, (json) => (searchHits(json)?.length ?? 0) > 0);
+    requests.push(...one.requests);
+    bytes += one.bodyBytesPerUnit;
   }
   const distinct: Side = { target: 'toolport', url: gw, requests, requestsPerUnit: 1, bodyBytesPerUnit: Math.round(bytes / requests.length) };
   for (const [index, searchSide] of [repeated, distinct].entries()) {

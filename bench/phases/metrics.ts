@@ -9,9 +9,8 @@
  */
 import { using } from '../cleanup.ts';
 import { log, ROOT } from '../common.ts';
-import type { LoadRequest } from '../lib/load-types.ts';
-import { type Figure, measureSides, ratio, type Side } from '../lib/measure.ts';
-import { capture, check, modern, PORTFOLIO_ARGS, PORTFOLIO_TOOL, restCall, type Template } from '../lib/requests.ts';
+import { type Figure, measureSides, ratio } from '../lib/measure.ts';
+import { capturedSide, modern, PORTFOLIO_ARGS, PORTFOLIO_TOOL, restCall } from '../lib/requests.ts';
 import { type RunningToolport, startToolport } from '../lib/targets.ts';
 import type { Bench } from './bench.ts';
 
@@ -22,13 +21,6 @@ export const METRICS_CASES = [
   { id: 'rest_call_metrics', label: 'REST POST /tools/call, metrics recorded' },
   { id: 'mcp_call_modern_metrics', label: 'MCP 2026-07-28 tools/call, metrics recorded' },
 ] as const;
-
-async function side(url: string, template: Template, what: string, ok: (json: any) => boolean): Promise<Side> {
-  const captured = await capture(url, template);
-  check(captured.status === 200 && ok(captured.json), what, captured);
-  const request: LoadRequest = { ...template, expect: { status: 200, body: captured.template } };
-  return { target: 'toolport', url, requests: [request], requestsPerUnit: 1, bodyBytesPerUnit: Buffer.byteLength(captured.body) };
-}
 
 const portfolio = (result: any) => result?.structuredContent?.totalValue === 1900;
 const templates = () => [
@@ -64,7 +56,7 @@ export async function metrics(bench: Bench): Promise<void> {
       await using(await startToolport(bench.db, { cwd: ROOT, servers: ['finance'], env: { TOOLPORT_METRICS: '0' } }), async (off) => {
         for (const [index, { template, ok }] of templates().entries()) {
           log(`  ${METRICS_CASES[index]!.label}: recorded, then off (interleaved), c=${METRICS_CONNECTIONS}`);
-          const sides = [await side(on.urls.finance, template, 'metrics on', ok), await side(off.urls.finance, template, 'metrics off', ok)];
+          const sides = [await capturedSide(on.urls.finance, template, 'metrics on', ok), await capturedSide(off.urls.finance, template, 'metrics off', ok)];
           const [recorded, bare] = await measureSides(bench.generator, sides, METRICS_CONNECTIONS, settings, log);
           record(bench, index, recorded, bare, on);
         }
@@ -72,15 +64,22 @@ export async function metrics(bench: Bench): Promise<void> {
     });
     return;
   }
-  const figures: [Figure | undefined, Figure | undefined][] = [];
-  for (const env of [{}, { TOOLPORT_METRICS: '0' }] as Record<string, string>[]) {
-    await using(await startToolport(bench.db, { cwd: ROOT, servers: ['finance'], env }), async (toolport) => {
-      for (const [index, { template, ok }] of templates().entries()) {
-        const [figure] = await measureSides(bench.generator, [await side(toolport.urls.finance, template, 'metrics', ok)], METRICS_CONNECTIONS, settings, log);
-        figures[index] ??= [undefined, undefined];
-        figures[index]![Object.keys(env).length === 0 ? 0 : 1] = figure;
-        if (Object.keys(env).length > 0) record(bench, index, figures[index]![0], figure, toolport);
-      }
-    });
-  }
+  // PGlite: one process at a time — the recording one's figures first, then each case again with metrics off.
+  const recorded: (Figure | undefined)[] = [];
+  const measureAll = (toolport: RunningToolport, then: (index: number, figure: Figure | undefined) => void) => async () => {
+    for (const [index, { template, ok }] of templates().entries()) {
+      const [figure] = await measureSides(
+        bench.generator,
+        [await capturedSide(toolport.urls.finance, template, 'metrics', ok)],
+        METRICS_CONNECTIONS,
+        settings,
+        log,
+      );
+      then(index, figure);
+    }
+  };
+  await using(await startToolport(bench.db, { cwd: ROOT, servers: ['finance'] }), (on) => measureAll(on, (index, figure) => (recorded[index] = figure))());
+  await using(await startToolport(bench.db, { cwd: ROOT, servers: ['finance'], env: { TOOLPORT_METRICS: '0' } }), (off) =>
+    measureAll(off, (index, figure) => record(bench, index, recorded[index], figure, off))(),
+  );
 }

@@ -6,19 +6,9 @@ import { DataSourceStore } from './data-source-store.ts';
 import { RevisionStore } from './revision-store.ts';
 import { type RegistryChangeRow, registryChanges, type ServerRow, servers, type ToolRow, tools } from './schema.ts';
 import { ServerStore } from './server-store.ts';
+import type { ToolDraft } from './tool-draft.ts';
 
-/** The columns of a tool row that a definition decides. */
-export interface ToolDraft {
-  name: string;
-  title: string | null;
-  description: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema: Record<string, unknown> | null;
-  handler: string;
-  handlerConfig: Record<string, unknown>;
-  annotations: Record<string, unknown>;
-  enabled: boolean;
-}
+export type { ToolDraft } from './tool-draft.ts';
 
 /** The columns of a servers row that seeding (and later the servers API) decides. */
 export interface ServerDraft {

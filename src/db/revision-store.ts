@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { type Db, rowCount } from './client.ts';
 import { type ToolRevisionRow, toolRevisions } from './schema.ts';
+import type { ToolDraft } from './tool-draft.ts';
 
 /**
  * Reads of `tool_revisions` (the trigger of migration 0012 writes it) and its
@@ -8,19 +9,8 @@ import { type ToolRevisionRow, toolRevisions } from './schema.ts';
  * deleted and created again continues the same history.
  */
 
-/** A tool's definition as a revision holds it: the POST /tools body's fields, plus the rate limit. */
-export interface RevisionDefinition {
-  name: string;
-  title: string | null;
-  description: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema: Record<string, unknown> | null;
-  handler: string;
-  config: Record<string, unknown>;
-  annotations: Record<string, unknown>;
-  enabled: boolean;
-  rateLimit: string | null;
-}
+/** A tool's definition as a revision holds it (toolport_tool_definition, migration 0012): the row's draft under the POST body's names, plus the rate limit. */
+export type RevisionDefinition = Omit<ToolDraft, 'handlerConfig'> & { config: Record<string, unknown>; rateLimit: string | null };
 
 export interface ToolRevision {
   toolId: string;

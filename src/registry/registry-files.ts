@@ -125,7 +125,6 @@ export class RegistryFiles {
     const by = (action: PlanStep['action'], kind: PlanStep['kind']) => plan.steps.filter((step) => step.action === action && step.kind === kind);
     const note = (action: string, details: Record<string, unknown>, serverId: string | null = null) =>
       entries.push({ ...actorColumns(who), action, serverId, outcome: 'ok', details: { ...details, import: { kind: 'registry-apply' } } });
-    const target = { ...who, actor: who.actor };
 
     for (const step of [...by('create', 'dataSource'), ...by('update', 'dataSource')]) {
       const draft = step.source!.draft;
@@ -149,14 +148,14 @@ export class RegistryFiles {
     }
     for (const step of by('delete', 'tool')) {
       const [serverId, name] = splitToolId(step.id);
-      await writes.delete({ ...target, serverId, name });
+      await writes.delete({ ...who, serverId, name });
     }
     for (const step of [...by('create', 'tool'), ...by('update', 'tool')]) {
       const tool = step.tool!;
-      if (step.action === 'create') await writes.create({ ...target, serverId: tool.serverId, body: tool.body, rateLimit: tool.rateLimit });
+      if (step.action === 'create') await writes.create({ ...who, serverId: tool.serverId, body: tool.body, rateLimit: tool.rateLimit });
       else
         await writes.replace({
-          ...target,
+          ...who,
           serverId: tool.serverId,
           name: tool.body.name,
           body: tool.body,

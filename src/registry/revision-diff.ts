@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { createPatch, type Operation } from 'rfc6902';
 import { canonicalJson } from '../shared/canonical-json.ts';
+import { sameJson } from '../shared/json-equal.ts';
 
 /**
  * What changed between two definitions: an RFC 6902 JSON Patch (rfc6902)
@@ -29,7 +30,7 @@ export function changedTopLevel(from: object, to: object): string[] {
   const before = from as Record<string, unknown>;
   const after = to as Record<string, unknown>;
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((key) => canonicalJson(before[key]) !== canonicalJson(after[key])).sort();
+  return [...keys].filter((key) => !sameJson(before[key], after[key])).sort();
 }
 
 export function diffDefinitions(from: unknown, to: unknown, labels: { from: string; to: string }): DefinitionDiff {

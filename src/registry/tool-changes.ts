@@ -1,3 +1,5 @@
+import { draftOfRow } from '../db/registry-store.ts';
+import type { ToolRow } from '../db/schema.ts';
 import { AppError } from '../shared/errors.ts';
 import { sameJson } from '../shared/json-equal.ts';
 import type { PatchToolBody, ToolDraft } from './definition.ts';
@@ -19,6 +21,12 @@ export function stale(name: string, current: number, expected: number): AppError
 /** The draft fields whose values differ: what a patch or replace changed. */
 export function changedFields(before: ToolDraft, after: ToolDraft): string[] {
   return (Object.keys(after) as (keyof ToolDraft)[]).filter((key) => !sameJson(before[key], after[key])).sort();
+}
+
+/** What writing `draft` (and `rateLimit`, unless undefined: not written) over the stored row changes. */
+export function rowChanges(current: ToolRow, draft: ToolDraft, rateLimit: string | null | undefined): string[] {
+  const changed = changedFields(draftOfRow(current), draft);
+  return rateLimit !== undefined && (current.rateLimit ?? null) !== rateLimit ? [...changed, 'rateLimit'].sort() : changed;
 }
 
 /** A patch that only sets `enabled` (or changed nothing but it) is an enable/disable. */

@@ -7,7 +7,7 @@ import { AppError } from '../shared/errors.ts';
 import { checkToolComposition } from './composed-clashes.ts';
 import { type CreateToolBody, draftFromBody, type PatchToolBody, patchDraft, type ToolDraft } from './definition.ts';
 import { revisionDraft } from './revision-draft.ts';
-import { changedFields, nameOf, notFound, patchAction, stale } from './tool-changes.ts';
+import { changedFields, nameOf, notFound, patchAction, rowChanges, stale } from './tool-changes.ts';
 import type { BatchActor, RolledBack, ToolWritesDeps, WriteTarget, WrittenTool } from './tool-write-types.ts';
 
 export type { BatchActor, RolledBack, ToolWritesDeps, WriteTarget, WrittenTool } from './tool-write-types.ts';
@@ -116,8 +116,7 @@ export class ToolWrites {
       const row = await this.run(target.actor, async (store) => {
         // Read under the lock first, only for the audit's changed fields; updateTool still checks If-Match.
         const current = await store.getToolForUpdate(target.serverId, target.name);
-        if (current) changed = changedFields(draftOfRow(current), draft);
-        if (current && target.rateLimit !== undefined && (current.rateLimit ?? null) !== target.rateLimit) changed = [...(changed ?? []), 'rateLimit'].sort();
+        if (current) changed = rowChanges(current, draft, target.rateLimit);
         return store.updateTool(target.serverId, target.name, draft, target.ifMatch, target.rateLimit);
       });
       return {
@@ -194,8 +193,7 @@ export class ToolWrites {
         if (current) {
           if (target.ifMatch !== undefined && current.version !== target.ifMatch) throw stale(target.name, current.version, target.ifMatch);
           before = current.version;
-          changed = changedFields(draftOfRow(current), draft);
-          if ((current.rateLimit ?? null) !== rateLimit) changed = [...changed, 'rateLimit'].sort();
+          changed = rowChanges(current, draft, rateLimit);
           // Already that version: nothing to write (still audited: someone asked).
           if (changed.length === 0) return current;
           await store.nameOperation('rollback');

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ADMIN_TOKEN, auditOf, bearer, connectModernAs, createKey, KEYED_ENV } from '../mcp/access-support.ts';
+import { countModernChanges } from '../mcp/support.ts';
 import { backends } from '../support/database.ts';
 import { useToolport } from '../support/toolport.ts';
 import { restClient } from './access-support.ts';
@@ -84,21 +85,15 @@ describe.each(backends)('the registry file over REST (%s)', (backend) => {
     expect((await post(`${base()}/registry/apply?dryRun=true`, text, { ...admin, 'content-type': 'application/json' })).body.summary.delete).toBe(0);
 
     const client = await connectModernAs(t.app.urls.utility!, ADMIN_TOKEN);
-    let changes = 0;
-    client.setNotificationHandler(
-      'notifications/tools/list_changed' as never,
-      (() => {
-        changes++;
-      }) as never,
-    );
-    await (client as unknown as { listen(options: unknown): Promise<void> }).listen({ toolsListChanged: true });
+    const changes = countModernChanges(client);
+    await client.listen({ toolsListChanged: true });
     const applied = await post(`${base()}/registry/apply?prune=true`, text, { ...admin, 'content-type': 'application/json' });
     expect(applied.body).toMatchObject({ applied: true, summary: { update: 1, delete: 1 } });
     expect(applied.body.text).toContain('Applied: 0 created, 1 updated, 1 deleted');
     const names = (await client.listTools()).tools.map((tool) => tool.name);
     expect(names).not.toContain('text_analyzer');
-    for (let waited = 0; changes === 0 && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(changes).toBeGreaterThan(0);
+    await changes.reach(1, 2000);
+    expect(changes.count).toBeGreaterThan(0);
     await client.close();
 
     const again = await post(`${base()}/registry/apply?prune=true`, text, { ...admin, 'content-type': 'application/json' });

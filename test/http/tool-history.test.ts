@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, bearer, connectModernAs, createKey, KEYED_ENV } from '../mcp/access-support.ts';
+import { countModernChanges } from '../mcp/support.ts';
 import { backends } from '../support/database.ts';
 import { useToolport } from '../support/toolport.ts';
 import { restClient } from './access-support.ts';
@@ -29,14 +30,8 @@ describe.each(backends)('tool history (%s)', (backend) => {
     await waitFor(async () => (await send(`${base()}/tools/get_time`, 'GET', undefined, admin)).body.version === 3, 'the SQL edit to reach the registry');
 
     const client = await connectModernAs(base(), ADMIN_TOKEN);
-    let changes = 0;
-    client.setNotificationHandler(
-      'notifications/tools/list_changed' as never,
-      (() => {
-        changes++;
-      }) as never,
-    );
-    await (client as unknown as { listen(options: unknown): Promise<void> }).listen({ toolsListChanged: true });
+    const changes = countModernChanges(client);
+    await client.listen({ toolsListChanged: true });
 
     const rolled = await send(`${base()}/tools/get_time/rollback`, 'POST', { version: 1 }, { ...admin, 'if-match': '"3"' });
     expect(rolled.status).toBe(200);
@@ -44,7 +39,7 @@ describe.each(backends)('tool history (%s)', (backend) => {
     expect(rolled.body).toMatchObject({ rolledBackTo: 1, restored: false, changed: ['description'], tool: { name: 'get_time', version: 4 } });
     expect(rolled.body.tool.description).toBe(original.body.description);
     expect((await client.listTools()).tools.find((tool) => tool.name === 'get_time')?.description).toBe(original.body.description);
-    await waitFor(() => changes > 0, 'list_changed after the rollback');
+    await changes.reach(1, 5000);
     await client.close();
 
     const listed = await send(`${base()}/tools/get_time/revisions`, 'GET', undefined, admin);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { connectModernAs } from '../mcp/access-support.ts';
+import { countModernChanges } from '../mcp/support.ts';
 import { freePort, runCli } from '../support/process.ts';
 import { type ServeProcess, startServeProcess } from '../support/serve-process.ts';
 
@@ -56,20 +57,14 @@ describe('toolport export / apply beside a running embedded Toolport', () => {
     expect(listed.status).toBe(200);
 
     const client = await connectModernAs(server.urls.utility!, undefined);
-    let changes = 0;
-    client.setNotificationHandler(
-      'notifications/tools/list_changed' as never,
-      (() => {
-        changes++;
-      }) as never,
-    );
-    await (client as unknown as { listen(options: unknown): Promise<void> }).listen({ toolsListChanged: true });
+    const changes = countModernChanges(client);
+    await client.listen({ toolsListChanged: true });
 
     const applied = await run('apply', file, '--prune');
     expect(applied.code, applied.output).toBe(0);
     expect(applied.output).toMatch(/Applied: 0 created, 1 updated, 1 deleted/);
-    for (let waited = 0; changes === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(changes).toBeGreaterThan(0);
+    await changes.reach(1, 5000);
+    expect(changes.count).toBeGreaterThan(0);
     const names = (await client.listTools()).tools.map((tool) => tool.name);
     expect(names).not.toContain('data_processor');
     await client.close();

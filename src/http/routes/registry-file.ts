@@ -5,6 +5,7 @@ import { planText } from '../../registry/registry-plan-text.ts';
 import { AppError } from '../../shared/errors.ts';
 import { type BodyLimits, readBodyText } from '../body.ts';
 import type { RestEnv } from '../env.ts';
+import { queryFlag } from '../query-flag.ts';
 import { writerOf } from '../writer.ts';
 
 /**
@@ -25,15 +26,6 @@ export interface RegistryFileRoutesDeps {
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
-
-function flag(c: Context<RestEnv>, name: string): boolean {
-  const value = c.req.query(name);
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true' || value === '') return true;
-  throw new AppError('bad_request', `${name} must be true or false, got ${JSON.stringify(value.slice(0, 20))}`, {
-    details: [{ path: `/query/${name}`, message: 'must be true or false' }],
-  });
-}
 
 function serversOf(c: Context<RestEnv>): string[] | undefined {
   const servers = c.req.queries('server');
@@ -74,13 +66,13 @@ export function registryFileRoutes({ files, auth, limits }: RegistryFileRoutesDe
     // The CLI names its file (`r.yaml`), so messages point into it; anything else is described.
     const named = c.req.query('fileName');
     const fileName = named && /^[A-Za-z0-9._-]{1,100}$/.test(named) ? named : `request body (${format})`;
-    const dryRun = flag(c, 'dryRun');
+    const dryRun = queryFlag(c, 'dryRun');
     const fingerprint = c.req.query('fingerprint');
     const result = await files.apply(writerOf(c), text, {
       fileName,
       format,
       dryRun,
-      prune: flag(c, 'prune'),
+      prune: queryFlag(c, 'prune'),
       servers: serversOf(c),
       expectFingerprint: fingerprint === undefined || fingerprint === '' ? undefined : fingerprint,
     });

@@ -1,10 +1,10 @@
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { ServerRow } from '../../db/schema.ts';
 import { serverSettings } from '../../registry/server-view.ts';
 import type { ServerWrites } from '../../registry/server-writes.ts';
-import { AppError } from '../../shared/errors.ts';
 import { type BodyLimits, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
+import { queryFlag } from '../query-flag.ts';
 import { writerOf } from '../writer.ts';
 import { etagOf } from './tool-view.ts';
 import { expectedVersion } from './tools.ts';
@@ -29,15 +29,6 @@ export function serverView(row: ServerRow, tools?: number) {
     updatedAt: row.updatedAt.toISOString(),
     ...(tools === undefined ? {} : { tools: { total: tools } }),
   };
-}
-
-function cascadeOf(c: Context<RestEnv>): boolean {
-  const value = c.req.query('cascade');
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new AppError('bad_request', `cascade must be true or false, got ${JSON.stringify(value.slice(0, 20))}`, {
-    details: [{ path: '/cascade', message: 'must be true or false' }],
-  });
 }
 
 export function serversRoutes({ writes, auth, limits }: ServersRoutesDeps) {
@@ -69,7 +60,10 @@ export function serversRoutes({ writes, auth, limits }: ServersRoutesDeps) {
   });
 
   app.delete('/:id', async (c) => {
-    const { row, toolsDeleted } = await writes.remove(writerOf(c), c.req.param('id'), { cascade: cascadeOf(c), ifMatch: expectedVersion(c) });
+    const { row, toolsDeleted } = await writes.remove(writerOf(c), c.req.param('id'), {
+      cascade: queryFlag(c, 'cascade', '/cascade'),
+      ifMatch: expectedVersion(c),
+    });
     return c.json({ deleted: true, id: row.id, version: row.version, toolsDeleted });
   });
 

@@ -57,7 +57,7 @@ export async function runAddDatabaseTools(config: Config, argv: string[], builtI
         `data source "${values.source}" is read_only: mode ${mode} would be unavailable (use ${mode.replace('_rw', '_ro')}, or make the source read_write)`,
       );
     }
-    const store = new RegistryStore(database.db);
+    const store = new RegistryStore(database.db, { revisionsKeep: config.revisionsKeep });
     // No snapshot is loaded: the registry only takes the rows written.
     const registry = new Registry(store, handlers, silentLogger, config.limits);
     const audit = cliAudit(database, config);

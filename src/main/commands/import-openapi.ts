@@ -118,7 +118,7 @@ export async function runImportOpenApi(config: Config, argv: string[], builtIns:
   }
   try {
     await migrate(database, config.databaseUrl);
-    const store = new RegistryStore(database.db);
+    const store = new RegistryStore(database.db, { revisionsKeep: config.revisionsKeep });
     // No snapshot is loaded: the registry only takes the rows written (a running Toolport follows them through its change feed).
     const registry = new Registry(store, handlers, silentLogger, config.limits);
     const audit = cliAudit(database, config);
