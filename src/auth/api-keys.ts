@@ -46,7 +46,7 @@ export interface CreateKeyInput {
   rate?: string | undefined;
 }
 
-const CreateKeyBody = v.strictObject({
+export const CreateKeyBody = v.strictObject({
   name: v.pipe(
     v.string('must be text'),
     v.trim(),

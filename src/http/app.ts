@@ -28,6 +28,7 @@ import { originGuard } from './middleware/origin-guard.ts';
 import { requestIds } from './middleware/request-id.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { dataSourcesRoutes } from './routes/data-sources.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { handlersRoutes, type KnownHandlers } from './routes/handlers.ts';
 import { type DatabaseProbe, healthRoutes, readyRoutes } from './routes/health.ts';
 import { indexRoutes } from './routes/index-route.ts';
@@ -162,6 +163,25 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   if (deps.metrics?.open) app.get('/metrics', metricsRoute(deps.metrics.metrics));
   app.route(
     '/',
+    docsRoutes({
+      catalog,
+      access,
+      shape: {
+        server,
+        title: `Toolport: ${catalog.label}`,
+        version: deps.version,
+        prefix: prefix ?? '',
+        features: new Set([
+          ...(deps.metrics ? (['metrics'] as const) : []),
+          ...(deps.servers ? (['servers'] as const) : []),
+          ...(deps.registryFiles ? (['registry'] as const) : []),
+        ]),
+        metricsOpen: deps.metrics?.open === true,
+      },
+    }),
+  );
+  app.route(
+    '/',
     indexRoutes({
       server,
       version: deps.version,
@@ -173,6 +193,8 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
         tools: '/tools',
         mcp: '/mcp',
         handlers: '/handlers',
+        openapi: '/openapi.json',
+        docs: '/docs',
         ...(deps.metrics ? { metrics: '/metrics' } : {}),
         ...(deps.servers ? { servers: '/servers' } : {}),
         ...(deps.registryFiles ? { registry: '/registry/export' } : {}),

@@ -39,6 +39,8 @@ export const RESERVED_SERVER_IDS: ReadonlySet<string> = new Set([
   'data-sources',
   'registry',
   'metrics',
+  'docs',
+  'openapi.json',
   '.well-known',
 ]);
 

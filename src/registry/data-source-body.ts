@@ -57,15 +57,15 @@ const fields = {
   enabled: v.optional(v.boolean('must be true or false')),
 };
 
-const CreateBody = v.strictObject({
+export const CreateSourceBodySchema = v.strictObject({
   id: v.pipe(v.string('must be a string'), v.regex(SOURCE_ID, 'must be 1–64 of a–z, 0–9, "_" and "-", starting with a letter or digit')),
   url,
   ...fields,
 });
-const PatchBody = v.strictObject({ url: v.optional(url), ...fields });
+export const PatchSourceBodySchema = v.strictObject({ url: v.optional(url), ...fields });
 
-export type CreateSourceBody = v.InferOutput<typeof CreateBody>;
-export type PatchSourceBody = v.InferOutput<typeof PatchBody>;
+export type CreateSourceBody = v.InferOutput<typeof CreateSourceBodySchema>;
+export type PatchSourceBody = v.InferOutput<typeof PatchSourceBodySchema>;
 
 const FIELD_NAMES = ['id', 'description', 'kind', 'url', 'access', 'poolSize', 'statementTimeoutMs', 'rowLimit', 'enabled'];
 
@@ -97,7 +97,7 @@ export function parseCreateSourceBody(value: unknown): CreateSourceBody {
       { details: [{ path: '/id', message: 'is the built-in samples source' }] },
     );
   }
-  return parse(CreateBody, value, 'data source');
+  return parse(CreateSourceBodySchema, value, 'data source');
 }
 
 /** `id` may be sent only with the value of the path (a source is not renamed: add the new one, then remove the old). */
@@ -110,9 +110,9 @@ export function parsePatchSourceBody(value: unknown, id: string): PatchSourceBod
       });
     }
     const { id: _same, ...rest } = body;
-    return parse(PatchBody, rest, 'data source change');
+    return parse(PatchSourceBodySchema, rest, 'data source change');
   }
-  return parse(PatchBody, body, 'data source change');
+  return parse(PatchSourceBodySchema, body, 'data source change');
 }
 
 /** What may change on the built-in source: everything else is Toolport's own database and its read-only role. */

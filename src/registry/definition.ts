@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import type { ToolDraft } from '../db/registry-store.ts';
 import type { Handler } from '../handlers/define.ts';
 import { AppError } from '../shared/errors.ts';
-import { issuesToDetails, parseOrThrow } from '../shared/validation.ts';
+import { issuesToDetails, JsonObject, parseOrThrow } from '../shared/validation.ts';
 import { validators } from './arguments.ts';
 import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.ts';
 
@@ -21,11 +21,6 @@ export const ToolName = v.pipe(
   v.regex(TOOL_NAME, 'must be 1–128 characters of A–Z, a–z, 0–9, "_", "-" or "." (MCP tool-name rule)'),
 );
 
-const JsonObjectSchema = v.custom<Record<string, unknown>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  'must be a JSON object',
-);
-
 const PARAMETER_TYPES = ['string', 'number', 'integer', 'boolean', 'array', 'object'] as const;
 
 /** The short form: a list of named, typed parameters. */
@@ -35,7 +30,7 @@ export const Parameter = v.strictObject({
   description: v.optional(v.string('must be a string')),
   required: v.optional(v.boolean('must be true or false')),
   enum: v.optional(v.pipe(v.array(v.unknown()), v.minLength(1, 'must not be empty'))),
-  items: v.optional(JsonObjectSchema),
+  items: v.optional(JsonObject),
   default: v.optional(v.unknown()),
 });
 export type Parameter = v.InferOutput<typeof Parameter>;
@@ -53,11 +48,11 @@ const definitionFields = {
   title: v.optional(v.nullable(title)),
   description,
   parameters: v.optional(v.array(Parameter, 'must be an array of parameters')),
-  inputSchema: v.optional(JsonObjectSchema),
-  outputSchema: v.optional(v.nullable(JsonObjectSchema)),
+  inputSchema: v.optional(JsonObject),
+  outputSchema: v.optional(v.nullable(JsonObject)),
   handler: v.optional(handlerKey),
-  config: v.optional(JsonObjectSchema),
-  annotations: v.optional(JsonObjectSchema),
+  config: v.optional(JsonObject),
+  annotations: v.optional(JsonObject),
   enabled: v.optional(v.boolean('must be true or false')),
 };
 

@@ -1,6 +1,12 @@
 import * as v from 'valibot';
 import { AppError, type FieldIssue } from './errors.ts';
 
+/** A JSON object (not an array, not null); the OpenAPI document shows it as `{"type":"object"}`. */
+export const JsonObject = v.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'must be a JSON object',
+);
+
 /** valibot issues → field issues with a slash path ("/parameters/0/type"). */
 export function issuesToDetails(issues: readonly v.BaseIssue<unknown>[], prefix = ''): FieldIssue[] {
   return issues.map((issue) => {

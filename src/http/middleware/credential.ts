@@ -19,7 +19,7 @@ import type { RestEnv } from '../env.ts';
  */
 
 /** The caller's address is loopback; an in-process app.request() has no socket, so no remote caller. */
-function remoteIsLoopback(c: Context<RestEnv>): boolean {
+export function remoteIsLoopback(c: Context<RestEnv>): boolean {
   const incoming = c.env?.incoming;
   return incoming ? isLoopbackAddress(incoming.socket.remoteAddress) : true;
 }

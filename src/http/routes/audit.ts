@@ -59,7 +59,8 @@ export function decodeAuditCursor(text: string): AuditCursor | undefined {
   return { atMicros: match[1]!, id: match[2]! };
 }
 
-function querySchema(now: () => number) {
+/** GET /audit's filters (the OpenAPI document shows them from this schema too). */
+export function auditQuerySchema(now: () => number) {
   return v.object({
     server: v.optional(v.pipe(v.string(), v.regex(NAME, 'must be a server id (1–128 of A–Z, a–z, 0–9, "_", "." and "-")'))),
     tool: v.optional(v.pipe(v.string(), v.regex(NAME, 'must be a tool name (1–128 of A–Z, a–z, 0–9, "_", "." and "-")'))),
@@ -130,7 +131,7 @@ function view(entry: StoredAuditEntry) {
 }
 
 export function auditRoutes({ reader, auth, beforeRead, now = Date.now }: AuditRoutesDeps) {
-  const schema = querySchema(now);
+  const schema = auditQuerySchema(now);
   const app = new Hono<RestEnv>();
   app.use('*', auth);
   app.get('/', async (c) => {

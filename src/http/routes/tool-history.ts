@@ -40,7 +40,7 @@ export interface ToolHistoryRoutesDeps {
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
 
-const RollbackBody = v.strictObject({
+export const RollbackBody = v.strictObject({
   version: v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be at least 1')),
 });
 

@@ -20,7 +20,7 @@ import { writerOf } from '../writer.ts';
  * naming an existing tool (nothing written).
  */
 
-const DatabasePackBody = v.strictObject({
+export const DatabasePackBody = v.strictObject({
   server: v.optional(v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'))),
   source: v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty')),
   mode: v.picklist(MODES, `must be one of ${MODES.join(', ')}`),

@@ -4,7 +4,7 @@ import type { ToolCatalog } from '../../registry/catalog.ts';
 import { requireObject } from '../../registry/definition.ts';
 import type { ToolWrites } from '../../registry/tool-writes.ts';
 import { AppError } from '../../shared/errors.ts';
-import { parseOrThrow } from '../../shared/validation.ts';
+import { JsonObject, parseOrThrow } from '../../shared/validation.ts';
 import { type BodyLimits, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
 import { writerOf } from '../writer.ts';
@@ -19,10 +19,8 @@ import { writerOf } from '../writer.ts';
 
 const globs = v.union([v.string('must be a string or an array of strings'), v.array(v.string('must be a string'))], 'must be a string or an array of strings');
 
-const ImportBody = v.strictObject({
-  document: v.optional(
-    v.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'must be a JSON object'),
-  ),
+export const ImportBody = v.strictObject({
+  document: v.optional(JsonObject),
   url: v.optional(v.string('must be a string')),
   baseUrl: v.optional(v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'))),
   include: v.optional(globs),

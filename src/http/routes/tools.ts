@@ -6,7 +6,7 @@ import { parseCreateBody, parsePatchBody, parseReplaceBody, requireObject, TOOL_
 import type { ToolHistory } from '../../registry/tool-history.ts';
 import type { ToolWrites, WrittenTool } from '../../registry/tool-writes.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
-import { parseOrThrow } from '../../shared/validation.ts';
+import { JsonObject, parseOrThrow } from '../../shared/validation.ts';
 import { type BodyLimits, disconnectSignal, readJson } from '../body.ts';
 import type { RestEnv } from '../env.ts';
 import type { ScopeChallenge } from '../middleware/credential.ts';
@@ -16,11 +16,9 @@ import { parseListQuery, toolListPage } from './tool-list.ts';
 import { etagOf, toolView } from './tool-view.ts';
 import { toolsImportRoutes } from './tools-import.ts';
 
-const CallBody = v.strictObject({
+export const CallBody = v.strictObject({
   name: v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty')),
-  arguments: v.optional(
-    v.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'must be a JSON object'),
-  ),
+  arguments: v.optional(JsonObject),
 });
 
 export interface ToolsRoutesDeps {
