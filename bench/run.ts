@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureBuilt } from '../scripts/dist.mjs';
 import { cleanup, cleanups } from './cleanup.ts';
 import { log, RESULTS, ROOT, SMALL_UTILITY } from './common.ts';
 import {
@@ -27,6 +28,7 @@ import { calls } from './phases/calls.ts';
 import { cold } from './phases/cold.ts';
 import { gateway } from './phases/gateway.ts';
 import { http } from './phases/http.ts';
+import { idle } from './phases/idle.ts';
 import { lists } from './phases/lists.ts';
 import { metrics } from './phases/metrics.ts';
 import { register } from './phases/register.ts';
@@ -45,6 +47,8 @@ async function openDatabase(settings: Settings): Promise<BenchDatabase> {
 async function main(): Promise<void> {
   pin(process.pid, LOAD_CPU);
   const settings = loadSettings(DEFAULT_POSTGRES_URL);
+  // Toolport runs as `npm start` runs it: the production build, built first when src/ changed.
+  ensureBuilt();
   const db = await openDatabase(settings);
   cleanups.push(() => db.dispose());
   log(`bench database: ${db.describe}${CAN_PIN ? '' : ' (taskset unavailable or < 2 cores: processes are NOT pinned)'}`);
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     ['register', () => register(bench)],
     ['lists', () => lists(bench)],
     ['cold', () => cold(bench)],
+    ['idle', () => idle(bench)],
     ['workers', () => workers(bench)],
     ['http', () => http(bench)],
     ['sql', () => sql(bench)],

@@ -5,9 +5,22 @@ import type { LatencyFigure } from './notify.ts';
 export interface ColdStart {
   backend: 'postgres' | 'pglite';
   tools: number;
+  /** dist (npm start) or source (tsx); a fresh PGlite data dir (initdb, migrations, seed) or an existing registry. */
+  build: 'dist' | 'source';
+  fresh?: boolean;
   runsMs: number[];
   medianMs: number | null;
   minMs: number | null;
+  error?: string;
+}
+
+export interface IdleRss {
+  backend: 'postgres' | 'pglite';
+  build: 'dist' | 'source';
+  /** 5 s after every listener answered: start-up's garbage still in the heap. */
+  earlyMb: number | undefined;
+  /** 60 s after: once V8's memory reducer has run (it does on an idle process, after some 20–30 s). */
+  settledMb: number | undefined;
   error?: string;
 }
 
@@ -41,6 +54,7 @@ export interface BenchResults {
   /** GET /registry/export and a no-op POST /registry/apply of it, at this many tools (phase registry). */
   registryFile?: { tools: number; bytes: number; export: { medianMs: number; runsMs: number[] }; apply: { medianMs: number; runsMs: number[] } };
   coldStart: ColdStart[];
+  idle: IdleRss[];
   memory: {
     samples: { when: string; tools: number; rssMb: number | undefined }[];
     rssPer10kToolsMb: number | null;
@@ -155,9 +169,23 @@ export function renderMarkdown(results: BenchResults, caseTargets: Map<string, s
   if (results.coldStart.length) {
     lines.push('', '| cold start (spawn → every listener answers /health) | median | min | runs | target |', '|---|--:|--:|---|---|');
     for (const cold of results.coldStart) {
-      const target = cold.backend === 'postgres' && cold.tools >= 10_000 ? targets.get('cold_start_10k_postgres') : undefined;
+      const target =
+        cold.backend === 'postgres' && cold.build === 'dist'
+          ? targets.get(cold.tools >= 10_000 ? 'cold_start_10k_postgres' : 'cold_start_10_postgres')
+          : undefined;
+      const what = `${cold.backend}${cold.fresh ? ', fresh data dir' : ''}, ${cold.tools.toLocaleString('en')} tools, ${cold.build === 'dist' ? 'dist/ (npm start)' : 'source through tsx'}`;
       lines.push(
-        `| ${cold.backend}, ${cold.tools.toLocaleString('en')} tools | ${cold.error ? `**ERROR** (see errors below)` : `${fmt(cold.medianMs)} ms`} | ${fmt(cold.minMs)} ms | ${cold.runsMs.map((ms) => fmt(ms)).join(', ')} | ${target ? `${target.target}: ${mark(target.met)}` : ''} |`,
+        `| ${what} | ${cold.error ? `**ERROR** (see errors below)` : `${fmt(cold.medianMs)} ms`} | ${fmt(cold.minMs)} ms | ${cold.runsMs.map((ms) => fmt(ms)).join(', ')} | ${target ? `${target.target}: ${mark(target.met)}` : ''} |`,
+      );
+    }
+  }
+
+  if (results.idle.length) {
+    lines.push('', '| idle RSS (10 tools, no request yet) | 5 s after healthy | 60 s after healthy | target |', '|---|--:|--:|---|');
+    for (const idle of results.idle) {
+      const target = idle.backend === 'postgres' && idle.build === 'dist' ? targets.get('idle_rss_postgres') : undefined;
+      lines.push(
+        `| ${idle.backend}, ${idle.build === 'dist' ? 'dist/ (npm start)' : 'source through tsx'} | ${fmt(idle.earlyMb, 1)} MB | ${fmt(idle.settledMb, 1)} MB | ${target ? `${target.target}: ${mark(target.met)}` : ''} |`,
       );
     }
   }

@@ -53,12 +53,17 @@ export interface ToolportOptions {
   env?: Record<string, string>;
   /** Also start the gateway listener (TOOLPORT_GATEWAY_PORT on a free port; its origin is `gatewayUrl`). */
   gateway?: boolean;
+  /** What runs: the production build `npm start` runs (dist/, the default) or the TypeScript source through tsx (`npm run dev`). */
+  build?: 'dist' | 'source';
 }
 
+/** The node arguments of each build (the bench built dist/ before its first phase). */
+const ENTRY = { dist: ['dist/src/main/cli.js', 'serve'], source: ['--import', 'tsx', 'src/main/cli.ts', 'serve'] } as const;
+
 /**
- * Start Toolport the way `npm start` does (`tsx src/main/cli.ts serve`) minus the
- * npm and tsx launcher processes: `node --import tsx src/main/cli.ts serve`, so
- * the pid we watch (RSS, --cpu-prof) is the server itself.
+ * Start Toolport the way `npm start` does (the compiled dist/src/main/cli.js)
+ * minus the npm and bin/toolport.js launcher: `node dist/src/main/cli.js serve`,
+ * so the pid we watch (RSS, --cpu-prof) is the server itself.
  */
 export async function startToolport(database: BenchDatabase, options: ToolportOptions): Promise<RunningToolport> {
   const servers = options.servers ?? SERVER_IDS;
@@ -80,7 +85,7 @@ export async function startToolport(database: BenchDatabase, options: ToolportOp
   let died: string | undefined;
   const launch = async () => {
     const started = performance.now();
-    const spawned = spawnNode('toolport', [...profArgs, '--import', 'tsx', 'src/main/cli.ts', 'serve'], { cwd: options.cwd, env, cpu: SERVER_CPU });
+    const spawned = spawnNode('toolport', [...profArgs, ...ENTRY[options.build ?? 'dist']], { cwd: options.cwd, env, cpu: SERVER_CPU });
     try {
       await waitHealthy(spawned, [...Object.values(urls), ...(gatewayUrl ? [gatewayUrl] : [])]);
     } catch (error) {

@@ -90,6 +90,7 @@ export class Bench {
       database: { kind: db.kind, describe: db.describe },
       loads: [],
       coldStart: [],
+      idle: [],
       memory: { samples: [], rssPer10kToolsMb: null, maxAfterC32Mb: null },
       targets: [],
       incidents: [],

@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { fromProjectRoot } from '../shared/project-root.ts';
 import type { Database } from './client.ts';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const MIGRATIONS_FOLDER = fromProjectRoot('migrations');
 
 /** Any constant works; it only has to be the same for every Toolport process. */
 const MIGRATION_LOCK_KEY = 7_471_530_201;

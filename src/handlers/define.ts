@@ -28,16 +28,28 @@ export interface HandlerContext<C = JsonObject> {
   requestId?: string | undefined;
 }
 
+const TOOL_INPUT_ERROR = Symbol.for('toolport.ToolInputError');
+
 /**
  * A failure the caller can fix (unknown time zone, unknown ticker): reported as
  * a bad request on REST and as an `isError` result on MCP, never as a crash.
  */
 export class ToolInputError extends Error {
   readonly path: string;
+  readonly [TOOL_INPUT_ERROR] = true;
   constructor(message: string, path = '/') {
     super(message);
     this.name = 'ToolInputError';
     this.path = path;
+  }
+
+  /**
+   * By brand, not by class: a handler module outside the tree imports
+   * `toolport` from source (through tsx) while the server may run the
+   * compiled build, so its ToolInputError is another class of the same name.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TOOL_INPUT_ERROR] === true;
   }
 }
 

@@ -9,6 +9,7 @@ import { formatTable } from '../shared/format-table.ts';
 import { createLogger } from '../shared/logger.ts';
 import { guardDriverRejections } from './driver-guard.ts';
 import { startToolport } from './toolport.ts';
+import { VERSION } from './version.ts';
 
 const USAGE = `Usage: toolport <command>
 
@@ -51,6 +52,8 @@ async function serve(servers: string | undefined): Promise<void> {
   const config = loadConfig(process.env, { servers });
   const logger = createLogger(config.logLevel, undefined, { pretty: config.logPretty });
   guardDriverRejections(logger);
+  // Which code runs: the production build (dist/, npm start) or the TypeScript source (npm run dev, tsx).
+  logger.info('starting', { version: VERSION, build: import.meta.url.endsWith('.ts') ? 'source' : 'dist', node: process.version, pid: process.pid });
   const toolport = await startToolport(config, { logger });
   let signals = 0;
   const shutdown = (signal: string) => {

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Handler } from '../handlers/define.ts';
+import { typeScriptLoader } from '../shared/typescript-loader.ts';
 
 /**
  * One file of TOOLPORT_HANDLERS_DIR: which files count as handler modules,
@@ -65,6 +66,7 @@ export function describeError(error: unknown): string {
  */
 export async function importHandlers(file: string, version: number): Promise<Handler[]> {
   const url = `${pathToFileURL(file).href}?v=${version}`;
+  await typeScriptLoader(url);
   const exports = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
   const found: Handler[] = [];
   for (const value of Object.values(exports)) if (isHandler(value) && !found.includes(value)) found.push(value);

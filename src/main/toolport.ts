@@ -137,8 +137,13 @@ export async function startToolport(config: Config, options: StartOptions = {}):
         logger.warn('selected server is disabled: it starts when its row is enabled', { server: wanted.id });
       }
     }
-    await servers.reconcile('all', true);
-    if (config.gatewayPort !== undefined) gateway = await openGateway(config, config.gatewayPort, listenerDeps, runtime, servers, logger);
+    const releaseSchemaChecks = registry.holdSchemaChecks();
+    try {
+      await servers.reconcile('all', true);
+      if (config.gatewayPort !== undefined) gateway = await openGateway(config, config.gatewayPort, listenerDeps, runtime, servers, logger);
+    } finally {
+      releaseSchemaChecks();
+    }
     await feed.start();
 
     if (!config.adminToken && access.decision.policy === 'local-open') {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Db } from '../db/client.ts';
 import { sampleFinancialNews, sampleStockQuotes, sampleWeather } from '../db/schema.ts';
+import { fromProjectRoot } from '../shared/project-root.ts';
 import { issuesToDetails } from '../shared/validation.ts';
 
 /**
@@ -13,7 +13,7 @@ import { issuesToDetails } from '../shared/validation.ts';
  * result read from these tables can never pass for live data.
  */
 
-export const SAMPLE_DATA_PATH = fileURLToPath(new URL('../../seeds/sample-data.json', import.meta.url));
+export const SAMPLE_DATA_PATH = fromProjectRoot('seeds', 'sample-data.json');
 
 /** The `source` stored with (and reported for) every sample row. */
 export function sampleSourceLabel(asOf: string): string {

@@ -1,13 +1,15 @@
-import { dump } from 'js-yaml';
 import type { StoredDataSource } from '../db/data-source-store.ts';
 import type { ServerRow, ToolRow } from '../db/schema.ts';
 import type { Handler } from '../handlers/define.ts';
 import { SAMPLES_SOURCE_ID } from '../providers/data-sources/types.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { sameJson } from '../shared/json-equal.ts';
+import { lazyRequire } from '../shared/lazy-require.ts';
 import { SOURCE_DEFAULTS } from './data-source-body.ts';
 import { resolveDraft } from './definition.ts';
 import type { RegistryFileFormat } from './registry-file.ts';
+
+const jsYaml = lazyRequire<typeof import('js-yaml')>('js-yaml');
 
 /**
  * The registry as a registry file: deterministic (lists sorted by id and
@@ -104,5 +106,5 @@ const YAML_HEADER =
 export function serializeDocument(document: Record<string, unknown>, format: RegistryFileFormat): string {
   if (format === 'json') return `${JSON.stringify(document, null, 2)}\n`;
   // js-yaml writes (five times faster than `yaml` at 10,000 tools); no anchors, no folded lines: a stable text.
-  return YAML_HEADER + dump(document, { lineWidth: -1, noRefs: true });
+  return YAML_HEADER + jsYaml().dump(document, { lineWidth: -1, noRefs: true });
 }

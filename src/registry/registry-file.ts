@@ -1,12 +1,15 @@
-import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import * as v from 'valibot';
-import { LineCounter, parseDocument } from 'yaml';
 import { rateLimitColumnSchema } from '../auth/rate-spec.ts';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
 import { findJsonProblem, jsonProblemMessage } from '../shared/json-guard.ts';
+import { lazyRequire } from '../shared/lazy-require.ts';
 import { issuesToDetails } from '../shared/validation.ts';
 import { CreateToolBody } from './definition.ts';
 import { CreateServerBody } from './server-body.ts';
+
+/** Loaded when a file is read: a start-up with an existing registry reads none. */
+const jsYaml = lazyRequire<typeof import('js-yaml')>('js-yaml');
+const yaml = lazyRequire<typeof import('yaml')>('yaml');
 
 /**
  * The registry file: one format (YAML or JSON) for seeds/, `toolport export`
@@ -107,9 +110,10 @@ export function parseRegistryFile(text: string, fileName: string, format: Regist
   } else {
     try {
       // js-yaml reads (eight times faster than `yaml` on a 10,000-tool file); `yaml` only locates problems (yamlLocator).
+      const { load, CORE_SCHEMA } = jsYaml();
       value = load(text, { schema: CORE_SCHEMA, filename: fileName });
     } catch (error) {
-      if (!(error instanceof YAMLException)) throw error;
+      if (!(error instanceof jsYaml().YAMLException)) throw error;
       const at = error.mark ? `:${error.mark.line + 1}:${error.mark.column + 1}` : '';
       throw new AppError('bad_request', `${fileName}${at} is not valid YAML: ${error.reason}`, { details: [{ path: '/', message: 'not valid YAML' }] });
     }
@@ -161,6 +165,7 @@ function sharedNode(value: unknown): string | undefined {
 
 /** Line and column of a pointer's node in the file, built only when a message needs one. */
 function yamlLocator(text: string, fileName: string): (pointer: string) => string {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
   return (pointer) => {

@@ -203,6 +203,15 @@ export class Registry extends EventEmitter<{ changed: [RegistryChange]; dropped:
     if (this.snapshots.delete(serverId)) this.emit('dropped', serverId);
   }
 
+  /**
+   * Start-up: hold the background schema checks until every listener is up
+   * (they compile every schema once: CPU a cold start need not wait for).
+   */
+  holdSchemaChecks(): () => void {
+    this.checker.pause();
+    return () => this.checker.resume();
+  }
+
   /** Resolves when every snapshot's schemas have been compiled once (tests, benchmarks). */
   schemasChecked(): Promise<void> {
     return this.checker.idle();

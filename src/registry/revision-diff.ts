@@ -1,7 +1,10 @@
-import { createTwoFilesPatch } from 'diff';
 import { createPatch, type Operation } from 'rfc6902';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { sameJson } from '../shared/json-equal.ts';
+import { lazyRequire } from '../shared/lazy-require.ts';
+
+/** The unified-diff library, loaded by the first diff (GET /tools/:name/diff). */
+const diffText = lazyRequire<typeof import('diff')>('diff');
 
 /**
  * What changed between two definitions: an RFC 6902 JSON Patch (rfc6902)
@@ -39,6 +42,8 @@ export function diffDefinitions(from: unknown, to: unknown, labels: { from: stri
   const after = JSON.parse(canonicalJson(to));
   const patch = createPatch(before, after);
   const changed = [...new Set(patch.map((operation) => fieldOf(operation.path)))].sort();
-  const unified = createTwoFilesPatch(labels.from, labels.to, prettyDefinition(before), prettyDefinition(after), undefined, undefined, { context: 3 });
+  const unified = diffText().createTwoFilesPatch(labels.from, labels.to, prettyDefinition(before), prettyDefinition(after), undefined, undefined, {
+    context: 3,
+  });
   return { patch, changed, unified };
 }

@@ -26,6 +26,7 @@ const SLICE_MS = 8;
 export class SchemaChecker {
   private readonly pending = new Set<string>();
   private running = false;
+  private paused = false;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -36,13 +37,26 @@ export class SchemaChecker {
 
   schedule(serverId: string): void {
     this.pending.add(serverId);
-    if (this.running) return;
+    if (this.running || this.paused) return;
     this.running = true;
     setImmediate(() => void this.run());
   }
 
+  /** Hold the checks (start-up: the listeners first, then the schemas); what is scheduled meanwhile runs on resume. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const pending = [...this.pending];
+    this.pending.clear();
+    for (const serverId of pending) this.schedule(serverId);
+  }
+
   idle(): Promise<void> {
-    if (!this.running) return Promise.resolve();
+    if (!this.running && this.pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/client.ts';
 import { RegistryStore } from '../db/registry-store.ts';
 import type { Handler } from '../handlers/define.ts';
 import { seedSampleData } from '../providers/index.ts';
 import { silentLogger } from '../shared/logger.ts';
+import { fromProjectRoot } from '../shared/project-root.ts';
 import { Registry } from './registry.ts';
 import { RegistryFiles } from './registry-files.ts';
 import { ToolWrites } from './tool-writes.ts';
 
-const SEED_FILE = fileURLToPath(new URL('../../seeds/registry.yaml', import.meta.url));
+const SEED_FILE = fromProjectRoot('seeds', 'registry.yaml');
 
 export interface SeedResult {
   servers: number;

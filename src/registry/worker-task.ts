@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { Handler, HandlerContext } from '../handlers/define.ts';
 import { isToolResult } from '../handlers/result.ts';
 import type { FieldIssue } from '../shared/errors.ts';
+import { typeScriptLoader } from '../shared/typescript-loader.ts';
 import { issuesToDetails } from '../shared/validation.ts';
 
 /**
@@ -51,11 +52,13 @@ export function loadHandler(module: string, name: string): Promise<Handler> {
   const key = `${module}#${name}`;
   let loading = handlers.get(key);
   if (!loading) {
-    loading = import(module).then((exports: Record<string, unknown>) => {
-      const found = Object.values(exports).find((value) => isHandler(value) && value.name === name);
-      if (!found) throw new Error(`${module} exports no handler named "${name}"`);
-      return found as Handler;
-    });
+    loading = typeScriptLoader(module)
+      .then(() => import(module))
+      .then((exports: Record<string, unknown>) => {
+        const found = Object.values(exports).find((value) => isHandler(value) && value.name === name);
+        if (!found) throw new Error(`${module} exports no handler named "${name}"`);
+        return found as Handler;
+      });
     loading.catch(() => handlers.delete(key));
     handlers.set(key, loading);
   }

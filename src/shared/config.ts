@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
+import { fromProjectRoot } from './project-root.ts';
 import { parseOrThrow } from './validation.ts';
 
 /**
@@ -173,7 +173,7 @@ export const SECRET_PREFIX = 'TOOLPORT_SECRET_';
  * a desktop client that spawns `toolport mcp` from elsewhere must find the
  * same database that `npm start` created.
  */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.toolport/data', import.meta.url));
+export const DEFAULT_DATA_DIR = fromProjectRoot('.toolport', 'data');
 
 /** Empty strings count as unset, as in most .env loaders. */
 function withoutEmpty(env: Env): Env {

@@ -10,7 +10,15 @@ if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/r
 if (!available) console.warn(`docs-browser.test.ts skipped: no ${CHROMIUM} (apt-get install chromium)`);
 
 /** As the machine's notes say: without the background-networking flags Chromium tries Google's hosts at every start. */
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * /docs in a real browser: the page renders the listener's OpenAPI document
@@ -46,6 +54,7 @@ describe.skipIf(!available)('/docs in headless Chromium', () => {
     await page.goto(`${base}/docs`);
     await page.getByText('Call a tool').first().waitFor({ timeout: 30_000 });
     await page.getByText('Change a server').first().waitFor({ timeout: 10_000 });
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText (the rendered text), not the DOM property
     const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     const missing: string[] = [];
     for (const [path, item] of Object.entries(document.paths)) {

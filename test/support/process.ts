@@ -14,9 +14,14 @@ export interface Child {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Run the real CLI (`tsx src/main/cli.ts …`) as a user would, in a child process. */
-export function runCli(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [TSX, 'src/main/cli.ts', ...args], {
+/**
+ * Run the real CLI as a user would, in a child process: from the source
+ * (`tsx src/main/cli.ts …`, as `npm run dev`), or `bin/toolport.js …`, which
+ * runs the production build (dist/) as `npm start` and `npx toolport` do.
+ */
+export function runCli(args: string[], env: Record<string, string>, via: 'source' | 'bin' = 'source'): Child {
+  const entry = via === 'bin' ? ['bin/toolport.js'] : [TSX, 'src/main/cli.ts'];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,13 +27,18 @@ export function logLines(output: string): Record<string, unknown>[] {
     });
 }
 
-export async function startServeProcess(env: Record<string, string>, servers = ['finance', 'utility']): Promise<ServeProcess> {
+export async function startServeProcess(
+  env: Record<string, string>,
+  servers = ['finance', 'utility'],
+  via: 'source' | 'bin' = 'source',
+): Promise<ServeProcess> {
   // Info at least, whatever `env` says: the listening lines are how the URLs are learnt.
-  const child = runCli(['serve'], { TOOLPORT_SERVERS: servers.map((id) => `${id}:0`).join(','), ...env, TOOLPORT_LOG_LEVEL: 'info' });
+  const child = runCli(['serve'], { TOOLPORT_SERVERS: servers.map((id) => `${id}:0`).join(','), ...env, TOOLPORT_LOG_LEVEL: 'info' }, via);
   // pino writes the fields before "msg": `{"level":"info","time":…,"server":"finance","url":…,"msg":"listening"}`.
   const listening = (id: string) => new RegExp(`"server":"${id}"[^\n]*"msg":"listening"`);
   try {
-    await Promise.all(servers.map((id) => child.waitFor(listening(id), 60_000)));
+    // From bin/ a stale dist/ is built first (tsc: up to a minute on a loaded machine).
+    await Promise.all(servers.map((id) => child.waitFor(listening(id), via === 'bin' ? 150_000 : 60_000)));
   } catch (error) {
     await child.kill();
     throw error;

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { Principal, Scope } from '../principal.ts';
 import { mapOAuthScopes } from './scope-mapping.ts';
 import { compileScopeMapping, type OAuthSettings } from './settings.ts';
@@ -81,12 +81,11 @@ export interface OAuthVerifier {
   verify(token: string): Promise<OAuthVerification>;
 }
 
+/** jose, imported on the first token: a process without OAuth never loads it (46 modules). */
+let jose: Promise<typeof import('jose')> | undefined;
+
 export function createOAuthVerifier(settings: OAuthSettings, options: OAuthVerifierOptions = {}): OAuthVerifier {
-  const jwks = createRemoteJWKSet(new URL(settings.jwksUrl), {
-    cooldownDuration: options.cooldownMs ?? 30_000,
-    cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
-    timeoutDuration: options.timeoutMs ?? 5_000,
-  });
+  let jwks: ReturnType<typeof import('jose')['createRemoteJWKSet']> | undefined;
   const mapping = compileScopeMapping(settings);
   const verifyOptions = {
     issuer: settings.issuer,
@@ -98,11 +97,18 @@ export function createOAuthVerifier(settings: OAuthSettings, options: OAuthVerif
 
   async function verify(token: string): Promise<OAuthVerification> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return invalid('malformed', 'The access token is empty or too long');
+    jose ??= import('jose');
+    const { createRemoteJWKSet, errors, jwtVerify } = await jose;
+    jwks ??= createRemoteJWKSet(new URL(settings.jwksUrl), {
+      cooldownDuration: options.cooldownMs ?? 30_000,
+      cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
+      timeoutDuration: options.timeoutMs ?? 5_000,
+    });
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, jwks, verifyOptions));
     } catch (error) {
-      return { ok: false, failure: classify(error) };
+      return { ok: false, failure: classify(error, errors) };
     }
     return admit(payload);
   }
@@ -153,7 +159,7 @@ function invalid(reason: InvalidTokenReason, message: string): OAuthVerification
 }
 
 /** jose's errors → a failure. Messages are ours (fixed text), so nothing of the token or the JWKS response reaches a client. */
-function classify(error: unknown): OAuthFailure {
+function classify(error: unknown, errors: typeof import('jose')['errors']): OAuthFailure {
   const fail = (reason: InvalidTokenReason, message: string): OAuthFailure => ({ error: 'invalid_token', reason, message });
   if (error instanceof errors.JWTExpired) return fail('expired', 'The access token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {

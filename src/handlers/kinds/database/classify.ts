@@ -1,4 +1,4 @@
-import { loadModule, parseSync } from 'libpg-query';
+import type { parseSync } from 'libpg-query';
 import { type SchemaRefs, schemaRefs } from './schema-refs.ts';
 
 /**
@@ -54,10 +54,19 @@ export class StatementRejected extends Error {
 }
 
 let loading: Promise<void> | undefined;
+let parse: typeof parseSync | undefined;
 
-/** Loads the parser's WASM module once (~20 ms); afterwards parsing is synchronous (~0.04 ms a statement). */
+/**
+ * Loads the parser's WASM module once (~20 ms); afterwards parsing is
+ * synchronous (~0.04 ms a statement). Imported here, not at the top:
+ * importing libpg-query instantiates its WASM at once (128 MB of reserved
+ * memory), which a server without database tools should not carry.
+ */
 export function loadParser(): Promise<void> {
-  loading ??= loadModule();
+  loading ??= import('libpg-query').then(async (parser) => {
+    await parser.loadModule();
+    parse = parser.parseSync;
+  });
   return loading;
 }
 
@@ -224,7 +233,8 @@ function classifyNode(stmt: Node, text: string): ClassifiedStatement {
 export function classifyStatement(sql: string): ClassifiedStatement {
   let parsed: ReturnType<typeof parseSync>;
   try {
-    parsed = parseSync(sql);
+    if (!parse) throw new Error('the SQL parser is not loaded: await loadParser() first');
+    parsed = parse(sql);
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const position = details?.cursorPosition;
