@@ -76,6 +76,14 @@ export interface HandlerSpec<I extends v.GenericSchema, O extends v.GenericSchem
   title?: string;
   /** The handler's own input schema: arguments are parsed with it before `run`. */
   input: I;
+  /**
+   * The schema shown to clients instead of `input`'s (a tool's default
+   * `input_schema`), when `input`'s JSON Schema has shapes that common client
+   * adapters misread — a oneOf/anyOf of objects, which LangChain's MCP adapter
+   * collapses into its last branch. Looser than `input`: every call is still
+   * parsed with `input`, which names what is wrong.
+   */
+  advertised?: v.GenericSchema;
   /** Optional output schema: results then also travel as `structuredContent` with a declared schema. */
   output?: O;
   /** Optional schema of the tool row's `handler_config`; a row whose config does not parse is unavailable. */
@@ -163,7 +171,7 @@ export function defineHandler<I extends v.GenericSchema, O extends v.GenericSche
     description: spec.description,
     title: spec.title,
     input: spec.input,
-    inputSchema: jsonSchemaOf(spec.input),
+    inputSchema: jsonSchemaOf(spec.advertised ?? spec.input),
     outputSchema: spec.output ? jsonSchemaOf(spec.output) : undefined,
     config: spec.config,
     configSchema: spec.config ? jsonSchemaOf(spec.config) : undefined,

@@ -55,6 +55,8 @@ export interface ListenerAppDeps {
   version: string;
   /** The handlers this process knows now (built in and from handler modules), for GET /handlers. */
   handlers: () => KnownHandlers;
+  /** The port a server's listener is bound to in this process (TOOLPORT_SERVERS may move it off its row's); undefined when it has none. */
+  listeningPort?: (serverId: string) => number | undefined;
 }
 
 export interface ListenerApp {
@@ -158,7 +160,10 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
     databaseFailed: (error) => deps.status.database.report(false, error),
     database: databaseProbe(deps.database, deps.status),
     version: deps.version,
-    port: () => registry.snapshot(serverId)?.server.port ?? null,
+    port: () => {
+      const configured = registry.snapshot(serverId)?.server.port ?? null;
+      return { port: deps.listeningPort?.(serverId) ?? configured, configured };
+    },
     logger,
     pathPrefix,
     deployment: shape.deployment,

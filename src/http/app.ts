@@ -90,7 +90,8 @@ export interface RestAppDeps {
   databaseFailed: (error: string) => void;
   database: DatabaseProbe;
   version: string;
-  port: () => number | null;
+  /** The port this server listens on here, and its row's (they differ under TOOLPORT_SERVERS=finance:4001). */
+  port: () => { port: number | null; configured: number | null };
   logger: Logger;
   /**
    * Where this app is mounted on the gateway (`/finance`): routes see the

@@ -106,6 +106,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     logger,
     version: VERSION,
     handlers: () => modules.known(),
+    listeningPort: (serverId) => servers.listeners.get(serverId)?.port,
   };
   const servers = new ServerManager({ config, store, registry, status, logger, createApp: (serverId) => createListenerApp(listenerDeps, serverId) });
   // A server written over REST answers once this process serves the change (its listener, its gateway path) —

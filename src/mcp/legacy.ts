@@ -76,8 +76,15 @@ export function createLegacyLeg(options: LegacyLegOptions) {
       return sessions.track(session, await session.transport.handleRequest(request, { parsedBody, authInfo }));
     }
     if (request.method === 'POST' && opensSession(parsedBody)) return open(request, parsedBody, authInfo);
-    return jsonRpcError(400, SERVER_ERROR, 'Bad Request: send the Mcp-Session-Id header of your session, or start one with an initialize request.', {
-      id: requestIdOf(parsedBody),
-    });
+    // A GET without a session is how a client of the old HTTP+SSE transport (protocol 2024-11-05) starts: it waits for an `endpoint` event that never comes.
+    const oldTransport = request.method === 'GET' ? ' (The HTTP+SSE transport of protocol 2024-11-05 is not served: connect with Streamable HTTP.)' : '';
+    return jsonRpcError(
+      400,
+      SERVER_ERROR,
+      `Bad Request: send the Mcp-Session-Id header of your session, or start one with an initialize request.${oldTransport}`,
+      {
+        id: requestIdOf(parsedBody),
+      },
+    );
   };
 }

@@ -126,6 +126,7 @@ describe.each(backends)('gateway: every server under its path (%s)', (backend) =
     expect(health.servers[0]).toMatchObject({ id: 'finance', status: 'ok', path: '/finance', tools: { total: 3, available: 3 } });
     const info = await json(await fetch(`${gw()}/info`));
     expect(info.server.id).toBe('toolport');
+    expect(info.server).not.toHaveProperty('configuredPort');
     expect(info.servers.map((server: { id: string }) => server.id)).toEqual(['finance', 'utility']);
   });
 });

@@ -21,7 +21,8 @@ describe.each(backends)('REST reads and calls (%s)', (backend) => {
 
     it('GET /info describes the server and its tools', async () => {
       const body = await json(await fetch(`${utility}/info`));
-      expect(body.server).toMatchObject({ id: 'utility', name: 'Utility', port: 3002 });
+      // The port it listens on here (TOOLPORT_SERVERS=utility:0 moved it off its row's), and the row's as configuredPort.
+      expect(body.server).toMatchObject({ id: 'utility', name: 'Utility', port: Number(new URL(utility).port), configuredPort: 3002 });
       expect(body.tools.names).toEqual(['data_processor', 'get_time', 'get_weather', 'text_analyzer']);
       expect(body.tools.count).toBe(4);
       expect(typeof body.version).toBe('string');

@@ -1,6 +1,6 @@
 import { defineHandler } from '../define.ts';
 import { processData } from './data-processor/pipeline.ts';
-import { Input, Output } from './data-processor/schema.ts';
+import { AdvertisedInput, Input, Output } from './data-processor/schema.ts';
 
 /**
  * The data_processor tool. The pipeline itself lives in ./data-processor/:
@@ -28,6 +28,7 @@ export const dataProcessor = defineHandler({
     'Fields are top-level keys. Numeric operations skip null/missing values and reject non-numeric ones; ' +
     'a field that no record has is an error.',
   input: Input,
+  advertised: AdvertisedInput,
   output: Output,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   // CPU work proportional to the caller's input (up to the body limit): off the event loop, under a hard deadline.

@@ -7,8 +7,8 @@ export interface InfoRoutesDeps {
   version: string;
   databaseKind: string;
   startedAt: number;
-  /** The port this listener is bound to, when it has one. */
-  port: () => number | null;
+  /** The port this server listens on in this process, and its row's when that differs (TOOLPORT_SERVERS=finance:4001). */
+  port: () => { port: number | null; configured: number | null };
   /** The gateway: every server it serves, with its path and tool counts. */
   deployment?: (() => { servers: unknown[] }) | undefined;
 }
@@ -20,8 +20,15 @@ export function infoRoutes({ version, databaseKind, startedAt, port, deployment 
     const view = catalog.view();
     if (!view) throw new AppError('not_found', `${catalog.label} is not loaded`);
     const names = [...view.tools.keys()].sort();
+    const ports = port();
     return c.json({
-      server: { id: view.info.id, name: view.info.name, description: view.info.description, port: port() },
+      server: {
+        id: view.info.id,
+        name: view.info.name,
+        description: view.info.description,
+        port: ports.port,
+        ...(ports.configured !== ports.port ? { configuredPort: ports.configured } : {}),
+      },
       version,
       tools: { count: names.length, available: view.available.length, names },
       database: databaseKind,
