@@ -19,6 +19,12 @@ export interface SqlPortOptions {
   /** TOOLPORT_SQL_PASSWORD; undefined: the generated one. */
   password: string | undefined;
   logger: Logger;
+  /**
+   * Called once a client's statement has run (a simple Query, or the Sync
+   * that ends an extended-protocol batch), coalesced: the change feed checks
+   * at once, so a psql edit goes live without waiting for the poll.
+   */
+  afterStatement?: () => void;
 }
 
 export interface SqlPort {
@@ -73,6 +79,8 @@ export async function startSqlPort(pglite: PGlite, options: SqlPortOptions): Pro
     logger.warn('SQL port not started: this version of @electric-sql/pglite-socket is not supported');
     return undefined;
   }
+
+  if (options.afterStatement) watchStatements(queue, options.afterStatement);
 
   const pending = new Set<Socket>();
   const handlers = new Set<PGLiteSocketHandler>();
@@ -166,4 +174,39 @@ export async function startSqlPort(pglite: PGlite, options: SqlPortOptions): Pro
       await closed;
     },
   };
+}
+
+const READY_FOR_QUERY = 'Z'.charCodeAt(0);
+const IDLE = 'I'.charCodeAt(0);
+const COALESCE_MS = 5;
+
+/** The response ends with ReadyForQuery saying the session is idle (not inside a transaction): `Z`, length 5, `I`. */
+function endsIdle(data: Uint8Array): boolean {
+  const at = data.length - 6;
+  return (
+    at >= 0 && data[at] === READY_FOR_QUERY && data[at + 1] === 0 && data[at + 2] === 0 && data[at + 3] === 0 && data[at + 4] === 5 && data[at + 5] === IDLE
+  );
+}
+
+/**
+ * Wrap the socket server's query queue so `notify` runs after each statement
+ * that left the session idle (at most once per COALESCE_MS): a committed
+ * edit, not one inside a client's open transaction (which shares the one
+ * embedded session with this process's own queries) nor between its Parse,
+ * Bind and Execute messages.
+ */
+function watchStatements(queue: PGLiteSocketHandlerOptions['queryQueue'], notify: () => void): void {
+  const enqueue = queue.enqueue.bind(queue);
+  let timer: NodeJS.Timeout | undefined;
+  queue.enqueue = (handlerId, message, onData) =>
+    enqueue(handlerId, message, (data) => {
+      onData(data);
+      if (endsIdle(data) && !timer) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          notify();
+        }, COALESCE_MS);
+        timer.unref();
+      }
+    });
 }

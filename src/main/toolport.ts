@@ -151,7 +151,14 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       logger.warn('TOOLPORT_ADMIN_TOKEN is unset: registry writes (POST/PUT/PATCH/DELETE /tools) are open to local callers on this machine');
     }
     if (database.pglite && options.sqlPort !== false) {
-      sql = await startSqlPort(database.pglite, { port: config.sqlPort, dataDir: config.dataDir, password: config.sqlPassword, logger });
+      sql = await startSqlPort(database.pglite, {
+        port: config.sqlPort,
+        dataDir: config.dataDir,
+        password: config.sqlPassword,
+        logger,
+        // An edit over the SQL port (psql) goes live at once, not at the next poll.
+        afterStatement: () => void feed.trigger(),
+      });
       if (sql) database.lock?.update({ sqlHost: '127.0.0.1', sqlPort: sql.port, sqlPasswordFile: sql.passwordFile });
       database.lock?.advertise(options.runningDir);
     }

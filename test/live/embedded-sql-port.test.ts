@@ -14,7 +14,7 @@ import { within } from './within.ts';
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 
-// psql on the embedded database's SQL port raises no in-process NOTIFY: the change feed's poll picks its edits up.
+// psql on the embedded database's SQL port raises no in-process NOTIFY: the SQL port wakes the change feed when a statement ends (sql-port-live.test.ts), the poll is the fallback.
 describe('embedded database: edits through the SQL port go live — with the SQL password only', () => {
   const root = mkdtempSync(join(tmpdir(), 'toolport-sqlport-'));
   const dataDir = join(root, 'data');

@@ -19,7 +19,7 @@ export interface Child {
  * (`tsx src/main/cli.ts …`, as `npm run dev`), or `bin/toolport.js …`, which
  * runs the production build (dist/) as `npm start` and `npx toolport` do.
  */
-export function runCli(args: string[], env: Record<string, string>, via: 'source' | 'bin' = 'source'): Child {
+export function runCli(args: string[], env: Record<string, string>, via: 'source' | 'bin' = 'bin'): Child {
   const entry = via === 'bin' ? ['bin/toolport.js'] : [TSX, 'src/main/cli.ts'];
   const child = spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
