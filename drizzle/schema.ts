@@ -302,3 +302,30 @@ export const rateLimitBuckets = pgTable(
 );
 
 export type RateLimitBucketRow = typeof rateLimitBuckets.$inferSelect;
+
+/**
+ * 2025-era MCP sessions (migration 0013): written once at `initialize`, so a
+ * session opened on one process is accepted by every process on the same
+ * database (no sticky routing). Each process keeps the sessions it serves in
+ * memory and writes last_seen_at back in batches; a DELETE (the client's, an
+ * idle sweep's, or one in psql) reaches every process through the change log.
+ */
+export const mcpSessions = pgTable(
+  'mcp_sessions',
+  {
+    id: text('id').primaryKey(),
+    /** The server whose /mcp opened it (the gateway's management endpoint: its own id). */
+    serverId: text('server_id').notNull(),
+    /** Who opened it: only the same caller may use it. */
+    actor: text('actor').notNull(),
+    /** The protocol version the server negotiated. */
+    protocolVersion: text('protocol_version').notNull(),
+    clientInfo: jsonb('client_info').notNull(),
+    clientCapabilities: jsonb('client_capabilities').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('mcp_sessions_last_seen_at').on(table.lastSeenAt)],
+);
+
+export type McpSessionRow = typeof mcpSessions.$inferSelect;

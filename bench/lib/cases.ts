@@ -106,6 +106,9 @@ function legacySessions(url: string) {
 export async function legacyCallCase(toolportUrl: string, sdkUrl: string | undefined): Promise<PreparedCase> {
   const template = legacy('tools/call', { name: PORTFOLIO_TOOL, arguments: PORTFOLIO_ARGS });
   const session = await openLegacySession(toolportUrl);
+  // The session's first call is answered by the SDK (an SSE event), which teaches the fast path the result's
+  // envelope; from then on plain calls get the same message as JSON: capture one of those.
+  await capture(toolportUrl, template, { 'mcp-session-id': session });
   const captured = await capture(toolportUrl, template, { 'mcp-session-id': session });
   await closeLegacySession(toolportUrl, session);
   check(captured.status === 200 && isPortfolio(rpcResult(captured)), 'MCP 2025-11-25 tools/call in a session', captured);

@@ -8,6 +8,8 @@ export interface ColdStart {
   /** dist (npm start) or source (tsx); a fresh PGlite data dir (initdb, migrations, seed) or an existing registry. */
   build: 'dist' | 'source';
   fresh?: boolean;
+  /** serve (spawn → every listener healthy; the default) or stdio (`toolport mcp finance` → its first tools/list). */
+  entry?: 'serve' | 'stdio';
   runsMs: number[];
   medianMs: number | null;
   minMs: number | null;
@@ -172,8 +174,11 @@ export function renderMarkdown(results: BenchResults, caseTargets: Map<string, s
       const target =
         cold.backend === 'postgres' && cold.build === 'dist'
           ? targets.get(cold.tools >= 10_000 ? 'cold_start_10k_postgres' : 'cold_start_10_postgres')
-          : undefined;
-      const what = `${cold.backend}${cold.fresh ? ', fresh data dir' : ''}, ${cold.tools.toLocaleString('en')} tools, ${cold.build === 'dist' ? 'dist/ (npm start)' : 'source through tsx'}`;
+          : cold.fresh
+            ? targets.get(cold.entry === 'stdio' ? 'first_start_stdio' : 'first_start_serve')
+            : undefined;
+      const entry = cold.entry === 'stdio' ? '`toolport mcp finance` → first tools/list' : cold.build === 'dist' ? 'dist/ (npm start)' : 'source through tsx';
+      const what = `${cold.backend}${cold.fresh ? ', fresh data dir' : ''}, ${cold.tools.toLocaleString('en')} tools, ${entry}`;
       lines.push(
         `| ${what} | ${cold.error ? `**ERROR** (see errors below)` : `${fmt(cold.medianMs)} ms`} | ${fmt(cold.minMs)} ms | ${cold.runsMs.map((ms) => fmt(ms)).join(', ')} | ${target ? `${target.target}: ${mark(target.met)}` : ''} |`,
       );

@@ -4,6 +4,7 @@ import { cleanups } from '../cleanup.ts';
 import { COLD_TOTAL, log, ROOT } from '../common.ts';
 import { type BenchDatabase, countTools, createPgliteDatabase, createPostgresDatabase, seedWithCli, setToolCount } from '../lib/db.ts';
 import type { ColdStart } from '../lib/report.ts';
+import { firstStdioList } from '../lib/stdio-start.ts';
 import { startToolport } from '../lib/targets.ts';
 import type { Bench } from './bench.ts';
 
@@ -49,11 +50,36 @@ async function measure(bench: Bench, variant: Variant, database: () => Promise<{
   log(`  ${label}: ${runsMs.join(', ')} ms${error ? ` ERROR ${error}` : ''}`);
 }
 
+/** A desktop client's first connection: `toolport mcp finance` on a fresh data dir, spawned, to its first tools/list. */
+async function measureStdio(bench: Bench): Promise<void> {
+  const runsMs: number[] = [];
+  let error: string | undefined;
+  for (let run = 0; run < bench.settings.coldRuns && !error; run++) {
+    try {
+      runsMs.push(Math.round(await firstStdioList(ROOT, 'finance')));
+    } catch (caught) {
+      error = (caught as Error).message;
+    }
+  }
+  bench.results.coldStart.push({
+    backend: 'pglite',
+    tools: 7,
+    build: 'dist',
+    fresh: true,
+    entry: 'stdio',
+    runsMs,
+    medianMs: median(runsMs),
+    minMs: runsMs.length ? Math.min(...runsMs) : null,
+    ...(error ? { error } : {}),
+  });
+  log(`  fresh data dir, toolport mcp finance → first tools/list: ${runsMs.join(', ')} ms${error ? ` ERROR ${error}` : ''}`);
+}
+
 /**
  * Spawn → every listener healthy: on each backend with 10 and 10,000 tools
  * (existing databases), the 10-tool case also from the source through tsx;
- * on PGlite also a fresh data dir (initdb in its child process, migrations,
- * the seed).
+ * on PGlite also a fresh data dir (a copy of the migrated template, the
+ * seed), started as `npm start` and as `toolport mcp` over stdio.
  */
 export async function cold(bench: Bench): Promise<void> {
   const backends: ('postgres' | 'pglite')[] = bench.db.kind === 'postgres' ? ['postgres', 'pglite'] : ['pglite'];
@@ -64,6 +90,7 @@ export async function cold(bench: Bench): Promise<void> {
         const fresh = await createPgliteDatabase();
         return { db: fresh, done: () => fresh.dispose() };
       });
+      await measureStdio(bench);
     }
     const db = backend === 'postgres' ? await createPostgresDatabase(bench.settings.databaseUrl!) : await createPgliteDatabase();
     const dispose = () => db.dispose();

@@ -5,7 +5,8 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from '../../drizzle/schema.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
-import { hasDatabase, initPgliteDataDir } from './pglite-init.ts';
+import { memoryImage, newDataDir } from './pglite-new-data-dir.ts';
+import { hasDatabase } from './pglite-template.ts';
 import { reconnectBackoff } from './reconnect.ts';
 
 /** Drizzle over either driver: both are PgDatabase, so store code is written once. */
@@ -58,6 +59,8 @@ export interface Database {
   listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
   /** A string safe to log: never contains a password. */
   describe: string;
+  /** Something the operator should know about how it was opened (an interrupted first start's remains moved aside). */
+  notice?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -137,10 +140,17 @@ async function openPglite(dataDir: string): Promise<Database> {
   // Loaded only in embedded mode: PGlite and its WebAssembly cost tens of MB a Postgres deployment should not carry.
   const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
   let pglite: PGlite;
+  let notice: string | undefined;
   try {
-    // A new data dir is created by a child process, so this one never carries initdb's memory.
-    if (!inMemory && !hasDatabase(dataDir)) await initPgliteDataDir(dataDir);
-    pglite = await PGlite.create(inMemory ? undefined : dataDir);
+    // A new data dir is a copy of the template (made by a child process, so this one never carries initdb's memory).
+    if (!inMemory && !hasDatabase(dataDir)) {
+      const { movedAside } = await newDataDir(dataDir);
+      if (movedAside) notice = `the data dir held an unfinished database (an interrupted first start): moved to ${movedAside}, a new one made`;
+    }
+    if (inMemory) {
+      const image = await memoryImage();
+      pglite = await PGlite.create(image ? { loadDataDir: image } : {});
+    } else pglite = await PGlite.create(dataDir);
   } catch (error) {
     lock?.release();
     throw error;
@@ -152,6 +162,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     pglite,
     lock,
     describe: inMemory ? 'embedded PGlite (in memory)' : `embedded PGlite at ${dataDir}`,
+    notice,
     async query(text, params = []) {
       // exec handles several statements; query handles parameters.
       if (params.length === 0) {

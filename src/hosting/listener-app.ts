@@ -8,6 +8,7 @@ import type { KnownHandlers } from '../http/routes/handlers.ts';
 import type { DatabaseProbe } from '../http/routes/health.ts';
 import { mcpRoutes } from '../mcp/route.ts';
 import { createScopedMcpEndpoints } from '../mcp/scoped-endpoints.ts';
+import type { SharedSessions } from '../mcp/shared-sessions.ts';
 import type { AuditLog } from '../observability/audit-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ProcessStatus } from '../observability/process-status.ts';
@@ -55,6 +56,8 @@ export interface ListenerAppDeps {
   version: string;
   /** The handlers this process knows now (built in and from handler modules), for GET /handlers. */
   handlers: () => KnownHandlers;
+  /** 2025-era MCP sessions shared by every process on the database (absent: each app's own, in memory). */
+  sharedSessions?: SharedSessions | undefined;
   /** The port a server's listener is bound to in this process (TOOLPORT_SERVERS may move it off its row's); undefined when it has none. */
   listeningPort?: (serverId: string) => number | undefined;
 }
@@ -129,6 +132,7 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
     maxJsonDepth: config.limits.jsonDepth,
     sessionIdleMs: config.mcpSessionIdleMs,
     maxSessions: config.mcpMaxSessions,
+    sharedSessions: deps.sharedSessions ? { serverId, shared: deps.sharedSessions } : undefined,
     ...(shape.present ? { present: shape.present } : {}),
   });
   const app = createRestApp({

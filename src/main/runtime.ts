@@ -92,6 +92,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const database = options.database ?? (await open());
   try {
     logger.info('database', { using: database.describe });
+    if (database.notice) logger.warn(database.notice);
     if (!options.database) await migrate(database, config.databaseUrl);
     const store = new RegistryStore(database.db, { revisionsKeep: config.revisionsKeep });
     const registry = new Registry(store, handlers, logger, config.limits);
@@ -228,6 +229,7 @@ export function createChangeFeed(
   logger: Logger,
   onServersChanged: (serverIds: string[] | 'all') => Promise<void>,
   onApiKeysChanged?: () => Promise<void>,
+  onSessionsEnded?: (ids: string[] | 'all') => Promise<void>,
 ): ChangeFeed {
   return new ChangeFeed(runtime.database, runtime.store, runtime.registry, logger, {
     pollMs: config.changePollMs,
@@ -235,6 +237,7 @@ export function createChangeFeed(
     onServersChanged,
     onDataSourcesChanged: () => runtime.dataSourceCatalog.reload(),
     onApiKeysChanged,
+    onSessionsEnded,
     onHealth: (ok, error) => runtime.status.database.report(ok, error),
     onApplied: (rows) => runtime.metrics?.changesAppliedNow(rows.map((row) => row.changedAt)),
   });

@@ -1,5 +1,6 @@
 import type { OAuthVerifierOptions } from '../auth/oauth/verifier.ts';
 import type { Database } from '../db/client.ts';
+import { McpSessionStore } from '../db/mcp-session-store.ts';
 import type { Handler } from '../handlers/define.ts';
 import { handlers as builtInHandlers } from '../handlers/index.ts';
 import { type Gateway, startGateway } from '../hosting/gateway.ts';
@@ -8,6 +9,7 @@ import { createListenerApp, type ListenerAppDeps } from '../hosting/listener-app
 import { type Listener, PortInUseError } from '../hosting/listeners.ts';
 import { checkSelection, ServerManager } from '../hosting/server-manager.ts';
 import { type SqlPort, startSqlPort } from '../hosting/sql-port.ts';
+import { SharedSessions } from '../mcp/shared-sessions.ts';
 import { DataSources } from '../providers/data-sources/index.ts';
 import type { ChangeFeed } from '../registry/change-feed.ts';
 import type { Config } from '../shared/config.ts';
@@ -88,7 +90,10 @@ export async function startToolport(config: Config, options: StartOptions = {}):
   });
   // The database is migrated by now; the entries queued while seeding are written at the first flush.
   runtime.audit.start();
+  // 2025-era MCP sessions live in mcp_sessions: any process on this database accepts their ids.
+  const sharedSessions = new SharedSessions(new McpSessionStore(database.db), { idleMs: config.mcpSessionIdleMs, logger });
   const listenerDeps: ListenerAppDeps = {
+    sharedSessions,
     config,
     database,
     registry,
@@ -124,6 +129,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     logger,
     (ids) => servers.reconcile(ids),
     () => access.keyRing.reload(),
+    (ids) => sharedSessions.ended(ids),
   );
   let sql: SqlPort | undefined;
   let gateway: (Gateway & { root: GatewayRoot }) | undefined;
@@ -170,6 +176,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     await feed.stop().catch(() => {});
     await gateway?.close(0).catch(() => {});
     await servers.stopAll(0).catch(() => {});
+    await sharedSessions.close();
     await access.stop().catch(() => {});
     await runtime.audit.stop().catch(() => {});
     await sql?.stop().catch(() => {});
@@ -193,6 +200,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
         modules.close();
         await feed.stop();
         await Promise.all([gateway?.close(config.shutdownTimeoutMs), servers.stopAll(config.shutdownTimeoutMs)]);
+        await sharedSessions.close();
         await access.stop();
         // After the listeners: the calls and writes they finished are in the audit queue, flushed here.
         await runtime.audit.stop();

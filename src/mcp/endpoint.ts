@@ -6,11 +6,13 @@ import { type BodyText, readBoundedText, tooLargeMessage } from '../shared/http-
 import { findJsonProblem, jsonProblemMessage } from '../shared/json-guard.ts';
 import { onToolsChanged } from './events.ts';
 import { createFastPath, type EncodedResult } from './fast-path/index.ts';
+import { SessionFastPath } from './fast-path/session-path.ts';
 import { createGuard } from './guard.ts';
 import { jsonRpcError, PARSE_ERROR, requestIdOf, SERVER_ERROR } from './jsonrpc.ts';
 import { createLegacyLeg } from './legacy.ts';
 import { createMcpServer, type McpServerDeps } from './server.ts';
 import { SessionStore } from './sessions.ts';
+import type { SharedSessions } from './shared-sessions.ts';
 
 /** JSON-RPC's "Invalid Request": valid JSON that is not an acceptable request. */
 const INVALID_REQUEST = -32600;
@@ -46,6 +48,11 @@ export interface McpEndpointDeps extends McpServerDeps {
   maxJsonDepth: number;
   sessionIdleMs: number;
   maxSessions: number;
+  /**
+   * 2025-era sessions shared by every process on the database, recorded
+   * under `serverId` (absent: sessions live in this process only).
+   */
+  sharedSessions?: { serverId: string; shared: SharedSessions } | undefined;
 }
 
 /**
@@ -55,6 +62,13 @@ export interface McpEndpointDeps extends McpServerDeps {
  */
 export function authInfoOf(principal: Principal, requestId: string | undefined): AuthInfo {
   return { token: '', clientId: principal.actor, scopes: formatScopes(principal.scopes), extra: { principal, requestId } };
+}
+
+/** Mcp-Session-Id exists only in the 2025 era; 2026-07-28 requests always carry their own version. */
+function inSession(request: Request): boolean {
+  if (!request.headers.has('mcp-session-id')) return false;
+  const version = request.headers.get('mcp-protocol-version');
+  return version === null || version < '2026-07-28';
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
@@ -75,10 +89,14 @@ export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
     onerror: (error) => logger.debug('mcp request error', { catalog: label, error: error.message }),
   });
 
-  const sessions = new SessionStore({ label, idleMs: deps.sessionIdleMs, maxSessions: deps.maxSessions, logger });
+  const shared = deps.sharedSessions?.shared;
+  const sessions = new SessionStore({ label, idleMs: deps.sessionIdleMs, maxSessions: deps.maxSessions, logger, shared });
   const serveLegacy = createLegacyLeg({
     label,
+    serverId: deps.sharedSessions?.serverId ?? '',
     sessions,
+    shared,
+    fastPath: new SessionFastPath(catalog, deps.caller, logger),
     createServer,
     idleMs: deps.sessionIdleMs,
     maxSessions: deps.maxSessions,
@@ -138,7 +156,8 @@ export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
       // Plain 2026-07-28 requests are modern by their headers and envelope: answer them before classifying.
       const fast = fastPath.answer(request, body.parsed, { principal, requestId }, sdk);
       if (fast) return fast;
-      if (await isLegacyRequest(request, body.parsed)) return serveLegacy(request, body.parsed, authInfo);
+      // A session id with a 2025-era version (or none) is a 2025-era session's request: no need to classify it.
+      if (inSession(request) || (await isLegacyRequest(request, body.parsed))) return serveLegacy(request, body.parsed, authInfo);
       return sdk();
     },
     counts: () => ({ sessions: sessions.size, listenStreams: bus.listenerCount }),

@@ -89,6 +89,7 @@ export function mcpRoutes(endpoints: ScopedMcpEndpoints, options: McpRouteOption
       outgoing.writeHead(200, {
         'content-type': 'application/json',
         'content-length': answer.length,
+        ...answer.headers,
         ...(requestId ? { 'x-request-id': requestId } : {}),
       });
       outgoing.cork();

@@ -1,5 +1,7 @@
 import type { Server as SdkServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Logger } from '../shared/logger.ts';
+import type { FastSession } from './fast-path/session-path.ts';
+import type { SharedSessions } from './shared-sessions.ts';
 
 /**
  * 2025-era sessions of one server (port). The SDK keeps a session for as
@@ -8,7 +10,7 @@ import type { Logger } from '../shared/logger.ts';
  * A session with an open stream (its GET notification stream, or a
  * response still streaming) is in use however long it has been quiet.
  */
-export interface LegacySession {
+export interface LegacySession extends FastSession {
   id: string;
   /** The principal's actor that opened it: only that actor may use it (no session hijack by id). */
   actor: string;
@@ -23,6 +25,8 @@ export interface SessionStoreOptions {
   idleMs: number;
   maxSessions: number;
   logger: Logger;
+  /** Sessions shared with every process on the database (absent: this process's memory only). */
+  shared?: SharedSessions | undefined;
 }
 
 export class SessionStore {
@@ -30,8 +34,12 @@ export class SessionStore {
   /** Sessions being initialized: they count against the cap before they have an id. */
   private pending = 0;
   private readonly sweeper: NodeJS.Timeout;
+  /** Ids used since the shared directory last asked (drainUse). */
+  private used = new Set<string>();
+  private readonly unregister: () => void;
 
   constructor(private readonly options: SessionStoreOptions) {
+    this.unregister = options.shared?.register(this) ?? (() => {});
     // Sweep at half the idle time (bounded), so a session lives at most 1.5× idleMs unused.
     const every = Math.max(10, Math.min(60_000, Math.floor(options.idleMs / 2)));
     this.sweeper = setInterval(() => this.sweep(), every);
@@ -56,8 +64,8 @@ export class SessionStore {
     };
   }
 
-  add(id: string, actor: string, server: SdkServer, transport: WebStandardStreamableHTTPServerTransport): void {
-    this.sessions.set(id, { id, actor, server, transport, lastSeen: Date.now(), openStreams: 0 });
+  add(id: string, actor: string, server: SdkServer, transport: WebStandardStreamableHTTPServerTransport, protocolVersion: string): void {
+    this.sessions.set(id, { id, actor, server, transport, protocolVersion, inflight: new Map(), lastSeen: Date.now(), openStreams: 0 });
     this.options.logger.debug('mcp session opened', { server: this.options.label, session: id, sessions: this.sessions.size });
   }
 
@@ -70,7 +78,20 @@ export class SessionStore {
     const session = this.sessions.get(id);
     if (!session || session.actor !== actor) return undefined;
     session.lastSeen = Date.now();
+    this.used.add(id);
     return session;
+  }
+
+  /** Whether this store holds the session (whoever opened it). */
+  has(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
+  drainUse(): string[] {
+    const ids = this.used;
+    this.used = new Set();
+    for (const session of this.sessions.values()) if (session.openStreams > 0) ids.add(session.id);
+    return [...ids];
   }
 
   /** Forget a session (DELETE, transport closed) and close its server; safe to call twice. */
@@ -132,8 +153,10 @@ export class SessionStore {
     }
   }
 
+  /** Close this process's sessions (shutdown, an evicted visibility class); shared ones stay usable on other processes. */
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
+    this.unregister();
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(all.map((session) => session.server.close().catch(() => {})));

@@ -34,6 +34,11 @@ export interface ChangeFeedOptions {
   onDataSourcesChanged?(): Promise<void>;
   /** api_keys rows changed (or may have): re-read the key ring. */
   onApiKeysChanged?(): Promise<void>;
+  /**
+   * mcp_sessions rows were deleted (`ids`), or may have been (`'all'`: a
+   * full re-sync): those 2025-era sessions end in this process too.
+   */
+  onSessionsEnded?(ids: string[] | 'all'): Promise<void>;
   onHealth(ok: boolean, error?: string): void;
   /** Changes applied (for /metrics: counted, and their commit-to-applied lag). */
   onApplied?(rows: readonly RegistryChangeRow[]): void;
@@ -215,6 +220,7 @@ export class ChangeFeed {
     this.answered();
     await this.options.onDataSourcesChanged?.();
     await this.options.onApiKeysChanged?.();
+    await this.options.onSessionsEnded?.('all');
     await this.options.onServersChanged('all'); // re-reads every served server
     this.floor = Math.max(this.floor, floor);
     this.applied.clear();
@@ -228,8 +234,11 @@ export class ChangeFeed {
     const tools = new Map<string, Set<string>>();
     let dataSources = false;
     let apiKeys = false;
+    const endedSessions: string[] = [];
     for (const row of rows) {
-      if (row.tableName === 'data_sources') dataSources = true;
+      if (row.tableName === 'mcp_sessions') {
+        if (row.name) endedSessions.push(row.name);
+      } else if (row.tableName === 'data_sources') dataSources = true;
       else if (row.tableName === 'api_keys') apiKeys = true;
       else if (row.tableName === 'servers') servers.add(row.serverId);
       else if (row.name) {
@@ -241,14 +250,23 @@ export class ChangeFeed {
     // Sources first: tools re-read below may name a source that was just added.
     if (dataSources) await this.options.onDataSourcesChanged?.();
     if (apiKeys) await this.options.onApiKeysChanged?.();
+    if (endedSessions.length) await this.options.onSessionsEnded?.(endedSessions);
     if (servers.size) await this.options.onServersChanged([...servers]);
     for (const [serverId, names] of tools) {
       if (servers.has(serverId)) continue; // reloaded whole by onServersChanged
       if (names.size > FULL_RELOAD_AT) await this.registry.loadServer(serverId);
       else await this.registry.reloadTools(serverId, [...names]);
     }
-    this.options.onApplied?.(rows);
-    this.logger.debug('applied registry changes', { changes: rows.length, servers: [...servers], tools: [...tools.keys()], dataSources });
+    // Session ends are not registry changes (for /metrics).
+    const registryRows = endedSessions.length ? rows.filter((row) => row.tableName !== 'mcp_sessions') : rows;
+    if (registryRows.length) this.options.onApplied?.(registryRows);
+    this.logger.debug('applied registry changes', {
+      changes: rows.length,
+      servers: [...servers],
+      tools: [...tools.keys()],
+      dataSources,
+      endedSessions: endedSessions.length,
+    });
   }
 
   /**

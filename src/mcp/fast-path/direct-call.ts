@@ -6,7 +6,7 @@ import type { CatalogView } from '../../registry/snapshot.ts';
 import { isObject } from '../../shared/json.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { type CallerInfo, failureResult } from '../server.ts';
-import { errorResponse, matchPlainRequest, resultResponse } from './plain-request.ts';
+import { errorResponse, matchPlainRequest, readSdkAnswer, resultResponse } from './plain-request.ts';
 
 /**
  * Direct answers to plain 2026-07-28 `tools/call` requests. The SDK's
@@ -49,7 +49,13 @@ export class DirectCalls {
   ) {}
 
   /** The answer, or undefined when this call must go through the SDK. */
-  async answer(view: CatalogView | undefined, match: CallRequest, signal: () => AbortSignal, who: CallerInfo): Promise<Response | undefined> {
+  async answer(
+    view: CatalogView | undefined,
+    match: CallRequest,
+    signal: () => AbortSignal,
+    who: CallerInfo,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<Response | undefined> {
     const envelope = view && this.envelopes.get(view);
     if (!envelope) return undefined;
     let result: CallResult;
@@ -61,26 +67,22 @@ export class DirectCalls {
       } catch (protocolError) {
         // failureResult throws only ProtocolErrors; anything else would be a bug in it.
         if (!(protocolError instanceof ProtocolError)) throw protocolError;
-        return errorResponse(protocolError, match.id);
+        return errorResponse(protocolError, match.id, headers);
       }
     }
     // structuredContent is always an object (checked), which every era's projection passes unchanged.
-    return resultResponse(Buffer.from(result.encode(envelope)), match.id);
+    return resultResponse(Buffer.from(result.encode(envelope)), match.id, headers);
   }
 
-  /** Learn the envelope from an SDK answer to a call made on `view`. */
+  /** Learn the envelope from an SDK answer (JSON, or one SSE message) to a call made on `view`. */
   async learn(view: CatalogView | undefined, match: CallRequest, response: Response): Promise<Response> {
-    if (!view || response.status !== 200 || response.headers.get('content-type') !== 'application/json') return response;
-    const text = await response.text();
-    try {
-      const parsed = JSON.parse(text) as { result?: unknown; id?: unknown };
-      if (isObject(parsed.result) && Array.isArray(parsed.result.content) && parsed.id === match.id) {
-        const envelope = Object.fromEntries(Object.entries(parsed.result).filter(([key]) => !OWN_KEYS.has(key)));
-        this.envelopes.set(view, JSON.stringify(envelope));
-      }
-    } catch {
-      // not JSON after all: nothing learned
+    if (!view) return response;
+    const read = await readSdkAnswer(response);
+    const message = read.message;
+    if (message && isObject(message.result) && Array.isArray(message.result.content) && message.id === match.id) {
+      const envelope = Object.fromEntries(Object.entries(message.result).filter(([key]) => !OWN_KEYS.has(key)));
+      this.envelopes.set(view, JSON.stringify(envelope));
     }
-    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return read.response;
   }
 }

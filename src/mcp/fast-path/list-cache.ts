@@ -1,6 +1,6 @@
 import type { CatalogView } from '../../registry/snapshot.ts';
 import { isObject } from '../../shared/json.ts';
-import { EncodedResult, matchPlainRequest } from './plain-request.ts';
+import { EncodedResult, matchPlainRequest, readSdkAnswer } from './plain-request.ts';
 
 /**
  * Pre-encoded answers to 2026-07-28 `tools/list`. Encoding a 250-tool page
@@ -33,26 +33,22 @@ export class ToolListCache {
   private readonly pages = new WeakMap<CatalogView, Map<string, Buffer>>();
 
   /** The cached answer for this view and cursor, if the SDK has answered it once. */
-  answer(view: CatalogView | undefined, match: ListRequest): EncodedResult | undefined {
+  answer(view: CatalogView | undefined, match: ListRequest, headers?: Readonly<Record<string, string>>): EncodedResult | undefined {
     const result = view && this.pages.get(view)?.get(match.cursor);
     if (result === undefined) return undefined;
-    return new EncodedResult(result, match.id);
+    return new EncodedResult(result, match.id, headers);
   }
 
-  /** Keep the result of the SDK's answer for `view` (the one current when the request started). */
+  /** Keep the result of the SDK's answer (JSON, or one SSE message) for `view` (the one current when the request started). */
   async learn(view: CatalogView | undefined, match: ListRequest, response: Response): Promise<Response> {
-    if (!view || response.status !== 200 || response.headers.get('content-type') !== 'application/json') return response;
-    const text = await response.text();
-    try {
-      const parsed = JSON.parse(text) as { result?: unknown; id?: unknown };
-      if (isObject(parsed.result) && parsed.id === match.id) {
-        let byCursor = this.pages.get(view);
-        if (!byCursor) this.pages.set(view, (byCursor = new Map()));
-        byCursor.set(match.cursor, Buffer.from(JSON.stringify(parsed.result)));
-      }
-    } catch {
-      // not JSON after all: answer as the SDK did, cache nothing
+    if (!view) return response;
+    const read = await readSdkAnswer(response);
+    const message = read.message;
+    if (message && isObject(message.result) && message.id === match.id) {
+      let byCursor = this.pages.get(view);
+      if (!byCursor) this.pages.set(view, (byCursor = new Map()));
+      byCursor.set(match.cursor, Buffer.from(JSON.stringify(message.result)));
     }
-    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return read.response;
   }
 }

@@ -50,26 +50,58 @@ export class EncodedResult {
   readonly chunks: Buffer[];
   readonly length: number;
 
-  constructor(result: Buffer, id: string | number) {
+  /** `headers`: more response headers (a 2025-era session's Mcp-Session-Id). */
+  constructor(
+    result: Buffer,
+    id: string | number,
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
     this.chunks = [PREFIX, result, JSONRPC, Buffer.from(JSON.stringify(id)), CLOSE];
     this.length = this.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   }
 
   toResponse(): Response {
-    return new Response(Buffer.concat(this.chunks, this.length), { status: 200, headers: { 'content-type': 'application/json' } });
+    return new Response(Buffer.concat(this.chunks, this.length), { status: 200, headers: { 'content-type': 'application/json', ...this.headers } });
   }
 }
 
-export function resultResponse(result: Buffer, id: string | number): Response {
-  return new EncodedResult(result, id).toResponse();
+export function resultResponse(result: Buffer, id: string | number, headers?: Readonly<Record<string, string>>): Response {
+  return new EncodedResult(result, id, headers).toResponse();
+}
+
+/**
+ * The one JSON-RPC message of an SDK answer, and the answer to send on (its
+ * body was read): a JSON body, or an SSE stream of exactly one `data:` line
+ * (a 2025-era session's response to a request that sent no notifications).
+ */
+export async function readSdkAnswer(response: Response): Promise<{ response: Response; message: { result?: unknown; id?: unknown } | undefined }> {
+  const type = response.headers.get('content-type') ?? '';
+  const sse = type.startsWith('text/event-stream');
+  if (response.status !== 200 || !(sse || type === 'application/json')) return { response, message: undefined };
+  const text = await response.text();
+  let message: { result?: unknown; id?: unknown } | undefined;
+  try {
+    if (!sse) message = JSON.parse(text);
+    else {
+      const data = text.split('\n').filter((line) => line.startsWith('data: '));
+      if (data.length === 1) message = JSON.parse(data[0]!.slice(6));
+    }
+  } catch {
+    // not JSON after all: nothing to learn
+  }
+  return { response: new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers }), message };
 }
 
 /** A JSON-RPC error response as the SDK's 2026-07-28 leg sends one for a handler's ProtocolError (same members, order and status). */
-export function errorResponse(error: { code: number; message: string; data?: unknown }, id: string | number): Response {
+export function errorResponse(
+  error: { code: number; message: string; data?: unknown },
+  id: string | number,
+  headers?: Readonly<Record<string, string>>,
+): Response {
   const body = {
     jsonrpc: '2.0',
     id,
     error: error.data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data: error.data },
   };
-  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
 }
