@@ -54,6 +54,8 @@ describe.skipIf(!available)('/docs in headless Chromium', () => {
     await page.goto(`${base}/docs`);
     await page.getByText('Call a tool').first().waitFor({ timeout: 30_000 });
     await page.getByText('Change a server').first().waitFor({ timeout: 10_000 });
+    // The sidebar comes first; the document itself is rendered after it.
+    await page.getByText('Toolport: server "finance"').first().waitFor({ timeout: 30_000 });
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText (the rendered text), not the DOM property
     const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     const missing: string[] = [];
