@@ -329,3 +329,48 @@ export const mcpSessions = pgTable(
 );
 
 export type McpSessionRow = typeof mcpSessions.$inferSelect;
+
+/**
+ * Other MCP servers whose tools a server carries (migration 0014): their
+ * tools are synced into `tools` as rows of handler kind `mcp-proxy`, named
+ * `<prefix>_<tool>`. Upstreams of one server with the same prefix form a
+ * failover group. Credentials only as `${secret:NAME}` references.
+ */
+export const upstreams = pgTable(
+  'upstreams',
+  {
+    id: text('id').primaryKey(),
+    serverId: text('server_id').notNull(),
+    description: text('description').notNull().default(''),
+    transport: text('transport').notNull(),
+    url: text('url'),
+    headers: jsonb('headers').notNull().default({}),
+    command: text('command'),
+    args: text('args').array().notNull().default([]),
+    env: jsonb('env').notNull().default({}),
+    prefix: text('prefix').notNull(),
+    include: text('include').array().notNull().default([]),
+    exclude: text('exclude').array().notNull().default([]),
+    priority: integer('priority').notNull().default(0),
+    enabled: boolean('enabled').notNull().default(true),
+    timeoutMs: integer('timeout_ms').notNull().default(30000),
+    healthIntervalMs: integer('health_interval_ms').notNull().default(15000),
+    maxRetries: integer('max_retries').notNull().default(2),
+    failureThreshold: integer('failure_threshold').notNull().default(3),
+    recoveryTimeoutMs: integer('recovery_timeout_ms').notNull().default(10000),
+    halfOpenMaxCalls: integer('half_open_max_calls').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    check('upstreams_id_rule', sql`${table.id} ~ '^[a-z0-9][a-z0-9_-]{0,63}$'`),
+    check('upstreams_transport', sql`${table.transport} IN ('streamable-http', 'stdio')`),
+    check(
+      'upstreams_transport_target',
+      sql`(${table.transport} = 'streamable-http' AND ${table.url} IS NOT NULL) OR (${table.transport} = 'stdio' AND ${table.command} IS NOT NULL)`,
+    ),
+    check('upstreams_prefix_rule', sql`${table.prefix} ~ '^[A-Za-z0-9_-]{1,64}$'`),
+  ],
+);
+
+export type UpstreamRow = typeof upstreams.$inferSelect;

@@ -56,6 +56,8 @@ export interface ListenerAppDeps {
   version: string;
   /** The handlers this process knows now (built in and from handler modules), for GET /handlers. */
   handlers: () => KnownHandlers;
+  /** /upstreams: the upstreams table and its connections. */
+  upstreams?: RestAppDeps['upstreams'];
   /** 2025-era MCP sessions shared by every process on the database (absent: each app's own, in memory). */
   sharedSessions?: SharedSessions | undefined;
   /** The port a server's listener is bound to in this process (TOOLPORT_SERVERS may move it off its row's); undefined when it has none. */
@@ -152,6 +154,7 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
       record: (entry) => deps.audit.log.record(entry),
     },
     dataSources: { ...deps.dataSources, secret: config.secret },
+    upstreams: deps.upstreams,
     maxBodyBytes: config.maxBodyBytes,
     maxJsonDepth: config.limits.jsonDepth,
     bindHost: config.host,

@@ -40,6 +40,7 @@ import { registryFileRoutes } from './routes/registry-file.ts';
 import { serversRoutes } from './routes/servers.ts';
 import { toolPacksRoutes } from './routes/tool-packs.ts';
 import { toolsRoutes } from './routes/tools.ts';
+import { type UpstreamsRoutesDeps, upstreamsRoutes } from './routes/upstreams.ts';
 
 export interface RestAppDeps {
   /** The name errors carry as `server`. */
@@ -51,6 +52,8 @@ export interface RestAppDeps {
   history: ToolHistory;
   /** /data-sources (admin only): the sources of this process, their write service, and the secret reader (asked only whether a secret is set). */
   dataSources: { catalog: DataSourceCatalog; writes: DataSourceWrites; secret: SecretReader };
+  /** /upstreams (admin only): other MCP servers whose tools servers carry. */
+  upstreams?: Pick<UpstreamsRoutesDeps, 'registry' | 'upstreams'> | undefined;
   /** Who is calling (admin token, API keys, OAuth, local-open) → a Principal; every route but /health, /ready and the OAuth metadata asks. */
   access: AccessControl;
   /** /keys (admin). */
@@ -176,6 +179,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
           ...(deps.metrics ? (['metrics'] as const) : []),
           ...(deps.servers ? (['servers'] as const) : []),
           ...(deps.registryFiles ? (['registry'] as const) : []),
+          ...(deps.upstreams ? (['upstreams'] as const) : []),
         ]),
         metricsOpen: deps.metrics?.open === true,
       },
@@ -236,6 +240,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   );
   app.route('/data-sources', dataSourcesRoutes({ ...deps.dataSources, auth: admin, limits }));
   app.route('/keys', keysRoutes({ keys: deps.keys, auth: admin, limits }));
+  if (deps.upstreams) app.route('/upstreams', upstreamsRoutes({ ...deps.upstreams, auth: admin, limits }));
   if (deps.servers) app.route('/servers', serversRoutes({ writes: deps.servers, auth: admin, limits }));
   if (deps.registryFiles) app.route('/registry', registryFileRoutes({ files: deps.registryFiles, auth: admin, limits }));
   app.route('/audit', auditRoutes({ reader: deps.audit.reader, beforeRead: deps.audit.beforeRead, auth: admin }));

@@ -5,9 +5,11 @@ import { DatabaseHealth } from '../db/health.ts';
 import { migrate } from '../db/migrate.ts';
 import { RegistryStore } from '../db/registry-store.ts';
 import { ServerStore } from '../db/server-store.ts';
+import { UpstreamStore } from '../db/upstream-store.ts';
 import type { Handler } from '../handlers/define.ts';
 import { createDatabaseKind } from '../handlers/kinds/database/index.ts';
 import { createHttpKind } from '../handlers/kinds/http/index.ts';
+import { createMcpProxyKind } from '../handlers/kinds/mcp-proxy/index.ts';
 import { createSqlKind } from '../handlers/kinds/sql/index.ts';
 import { AuditLog } from '../observability/audit-queue.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -16,6 +18,7 @@ import { DataSources } from '../providers/data-sources/index.ts';
 import type { DataSourceAccessor, DataSourceSink } from '../providers/data-sources/types.ts';
 import { createProviders, type Providers } from '../providers/index.ts';
 import { createOutboundHttp, type OutboundHttp } from '../providers/outbound/index.ts';
+import { Upstreams } from '../providers/upstreams/index.ts';
 import { createToolCaller, type ToolCaller } from '../registry/call.ts';
 import { ChangeFeed } from '../registry/change-feed.ts';
 import { DataSourceCatalog } from '../registry/data-source-catalog.ts';
@@ -26,9 +29,12 @@ import { seedIfEmpty } from '../registry/seed.ts';
 import { ServerWrites } from '../registry/server-writes.ts';
 import { ToolHistory } from '../registry/tool-history.ts';
 import { ToolWrites } from '../registry/tool-writes.ts';
+import { UpstreamRegistry } from '../registry/upstream-registry.ts';
+import { UpstreamSync } from '../registry/upstream-sync.ts';
 import { cpuWorkerCount, WorkerPool } from '../registry/worker-pool.ts';
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
+import { VERSION } from './version.ts';
 
 /**
  * What every way of serving tools shares (the HTTP listeners and the stdio
@@ -68,6 +74,8 @@ export interface Runtime {
   auditStore: AuditStore;
   /** The process's Prometheus metrics (/metrics on every listener); undefined with TOOLPORT_METRICS=0. */
   metrics: Metrics | undefined;
+  /** The `upstreams` rows and their connections (GET/POST/PATCH/DELETE /upstreams); the change feed keeps it current. */
+  upstreams: { registry: UpstreamRegistry; upstreams: Upstreams } | undefined;
 }
 
 export interface RuntimeOptions {
@@ -83,6 +91,8 @@ export interface RuntimeOptions {
    * when there, is shown by GET /data-sources.
    */
   dataSources?: (DataSourceSink & Partial<Pick<DataSourceAccessor, 'unavailableReason'>> & { bindOwnDatabase?(database: Database): void }) | undefined;
+  /** The upstream connections of the `mcp-proxy` kind (withHandlerKinds); none: no /upstreams. */
+  upstreams?: Upstreams | undefined;
 }
 
 /** Open (unless given) → migrate → build the parts → seed if empty. */
@@ -176,6 +186,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       audit,
       auditStore,
       metrics,
+      upstreams: options.upstreams
+        ? {
+            upstreams: options.upstreams,
+            registry: new UpstreamRegistry({
+              store: new UpstreamStore(database.db),
+              upstreams: options.upstreams,
+              sync: new UpstreamSync({ writes, upstreams: options.upstreams, logger }),
+              logger,
+              health: status.database,
+              audit,
+            }),
+          }
+        : undefined,
     };
   } catch (error) {
     if (!options.database) await database.close().catch(() => {});
@@ -190,6 +213,8 @@ export interface HandlerKinds {
   outbound: OutboundHttp;
   /** The data sources the `sql` and `database` kinds run on: give it to createRuntime, which feeds it the `data_sources` rows. */
   dataSources: DataSources;
+  /** The connections to upstream MCP servers the `mcp-proxy` kind calls: give it to createRuntime. */
+  upstreams: Upstreams;
   /** Close the outbound client, and the data sources' pools unless they were given. Call after the listeners stopped. */
   close(): Promise<void>;
 }
@@ -212,12 +237,15 @@ export function withHandlerKinds(config: Config, builtIns: ReadonlyMap<string, H
   add(createHttpKind({ outbound, secret: config.secret, callTimeoutMs: config.callTimeoutMs }));
   add(createSqlKind({ dataSources: sources, logger, slowQueryMs: config.slowQueryMs, callTimeoutMs: config.callTimeoutMs }));
   add(createDatabaseKind({ dataSources: sources, logger, callTimeoutMs: config.callTimeoutMs }));
+  const upstreams = new Upstreams({ secret: config.secret, logger, version: VERSION, allowStdio: config.upstreamStdio });
+  add(createMcpProxyKind({ upstreams, callTimeoutMs: config.callTimeoutMs }));
   return {
     handlers,
     outbound,
     dataSources: sources,
+    upstreams,
     async close() {
-      await Promise.all([outbound.close(), dataSources ? undefined : sources.close()]);
+      await Promise.all([outbound.close(), dataSources ? undefined : sources.close(), upstreams.close()]);
     },
   };
 }
@@ -231,6 +259,7 @@ export function createChangeFeed(
   onApiKeysChanged?: () => Promise<void>,
   onSessionsEnded?: (ids: string[] | 'all') => Promise<void>,
 ): ChangeFeed {
+  const upstreams = runtime.upstreams;
   return new ChangeFeed(runtime.database, runtime.store, runtime.registry, logger, {
     pollMs: config.changePollMs,
     retentionHours: config.changeRetentionHours,
@@ -238,6 +267,7 @@ export function createChangeFeed(
     onDataSourcesChanged: () => runtime.dataSourceCatalog.reload(),
     onApiKeysChanged,
     onSessionsEnded,
+    ...(upstreams ? { onUpstreamsChanged: () => upstreams.registry.reload() } : {}),
     onHealth: (ok, error) => runtime.status.database.report(ok, error),
     onApplied: (rows) => runtime.metrics?.changesAppliedNow(rows.map((row) => row.changedAt)),
   });

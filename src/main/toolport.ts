@@ -73,6 +73,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     database: options.database,
     fetch: options.fetch,
     dataSources: options.dataSources ?? kinds.dataSources,
+    upstreams: kinds.upstreams,
   });
   const { database, store, registry, status } = runtime;
   followHandlerModules(modules, registry);
@@ -94,6 +95,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
   const sharedSessions = new SharedSessions(new McpSessionStore(database.db), { idleMs: config.mcpSessionIdleMs, logger });
   const listenerDeps: ListenerAppDeps = {
     sharedSessions,
+    upstreams: runtime.upstreams,
     config,
     database,
     registry,
@@ -152,6 +154,8 @@ export async function startToolport(config: Config, options: StartOptions = {}):
       releaseSchemaChecks();
     }
     await feed.start();
+    // Connections to upstream MCP servers start now; their tools arrive as they connect.
+    await runtime.upstreams?.registry.reload();
 
     if (!config.adminToken && access.decision.policy === 'local-open') {
       logger.warn('TOOLPORT_ADMIN_TOKEN is unset: registry writes (POST/PUT/PATCH/DELETE /tools) are open to local callers on this machine');

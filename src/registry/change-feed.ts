@@ -39,6 +39,8 @@ export interface ChangeFeedOptions {
    * full re-sync): those 2025-era sessions end in this process too.
    */
   onSessionsEnded?(ids: string[] | 'all'): Promise<void>;
+  /** upstreams rows changed (or may have): re-read them, reconnect what changed. */
+  onUpstreamsChanged?(): Promise<void>;
   onHealth(ok: boolean, error?: string): void;
   /** Changes applied (for /metrics: counted, and their commit-to-applied lag). */
   onApplied?(rows: readonly RegistryChangeRow[]): void;
@@ -221,6 +223,7 @@ export class ChangeFeed {
     await this.options.onDataSourcesChanged?.();
     await this.options.onApiKeysChanged?.();
     await this.options.onSessionsEnded?.('all');
+    await this.options.onUpstreamsChanged?.();
     await this.options.onServersChanged('all'); // re-reads every served server
     this.floor = Math.max(this.floor, floor);
     this.applied.clear();
@@ -235,8 +238,10 @@ export class ChangeFeed {
     let dataSources = false;
     let apiKeys = false;
     const endedSessions: string[] = [];
+    let upstreams = false;
     for (const row of rows) {
-      if (row.tableName === 'mcp_sessions') {
+      if (row.tableName === 'upstreams') upstreams = true;
+      else if (row.tableName === 'mcp_sessions') {
         if (row.name) endedSessions.push(row.name);
       } else if (row.tableName === 'data_sources') dataSources = true;
       else if (row.tableName === 'api_keys') apiKeys = true;
@@ -251,6 +256,7 @@ export class ChangeFeed {
     if (dataSources) await this.options.onDataSourcesChanged?.();
     if (apiKeys) await this.options.onApiKeysChanged?.();
     if (endedSessions.length) await this.options.onSessionsEnded?.(endedSessions);
+    if (upstreams) await this.options.onUpstreamsChanged?.();
     if (servers.size) await this.options.onServersChanged([...servers]);
     for (const [serverId, names] of tools) {
       if (servers.has(serverId)) continue; // reloaded whole by onServersChanged

@@ -71,6 +71,7 @@ const EnvSchema = v.object({
   TOOLPORT_TOOLS_PAGE_SIZE: v.optional(positiveInt, '500'),
   TOOLPORT_SQL_PASSWORD: v.optional(v.pipe(v.string(), v.minLength(12, 'must be at least 12 characters'))),
   TOOLPORT_HTTP_ALLOW: v.optional(v.pipe(v.string(), v.transform(commaList))),
+  TOOLPORT_UPSTREAM_STDIO: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
   TOOLPORT_HANDLERS_DIR: v.optional(nonEmpty),
   TOOLPORT_STOCK_PROVIDER: v.optional(v.picklist(['offline', 'alphavantage']), 'offline'),
   TOOLPORT_NEWS_PROVIDER: v.optional(v.picklist(['offline', 'alphavantage']), 'offline'),
@@ -151,6 +152,8 @@ export interface Config {
    * public addresses — host names, `*.suffix` patterns and CIDRs.
    */
   httpAllow: string[];
+  /** TOOLPORT_UPSTREAM_STDIO=1: stdio upstreams (a command this process runs, from an admin's definition) are allowed. */
+  upstreamStdio: boolean;
   /** Where handler modules outside the source tree are loaded from; `explicit`: set by TOOLPORT_HANDLERS_DIR (then it must exist). */
   handlersDir: { path: string; explicit: boolean };
   /**
@@ -224,6 +227,7 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     toolsPageSize: e.TOOLPORT_TOOLS_PAGE_SIZE,
     sqlPassword: e.TOOLPORT_SQL_PASSWORD,
     httpAllow: e.TOOLPORT_HTTP_ALLOW ?? [],
+    upstreamStdio: e.TOOLPORT_UPSTREAM_STDIO === '1',
     handlersDir: { path: resolve(e.TOOLPORT_HANDLERS_DIR ?? 'handlers'), explicit: e.TOOLPORT_HANDLERS_DIR !== undefined },
     secret: (name) => {
       const value = env[`${SECRET_PREFIX}${name}`];

@@ -5,9 +5,16 @@ import { isValibot, type OperationSpec } from './operation.ts';
 import { MCP_OPERATIONS } from './operations-mcp.ts';
 import { PROCESS_OPERATIONS, PUBLIC_OPERATIONS } from './operations-process.ts';
 import { TOOL_OPERATIONS } from './operations-tools.ts';
+import { UPSTREAM_OPERATIONS } from './operations-upstreams.ts';
 
 /** Every operation a listener may serve, in the order the document lists them. */
-export const OPERATIONS: readonly OperationSpec[] = [...PUBLIC_OPERATIONS, ...TOOL_OPERATIONS, ...MCP_OPERATIONS, ...PROCESS_OPERATIONS];
+export const OPERATIONS: readonly OperationSpec[] = [
+  ...PUBLIC_OPERATIONS,
+  ...TOOL_OPERATIONS,
+  ...MCP_OPERATIONS,
+  ...PROCESS_OPERATIONS,
+  ...UPSTREAM_OPERATIONS,
+];
 
 export interface DocumentShape {
   /** The server (or `toolport` for the gateway's root) whose routes these are. */

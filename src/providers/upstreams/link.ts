@@ -1,0 +1,238 @@
+import { type CallToolResult, Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { Logger } from '../../shared/logger.ts';
+import { type SecretReader, SecretScope } from '../../shared/secrets.ts';
+import { CircuitBreaker } from './breaker.ts';
+import type { UpstreamDefinition, UpstreamStatus, UpstreamTool } from './types.ts';
+
+export interface LinkDeps {
+  secret: SecretReader;
+  logger: Logger;
+  version: string;
+  /** The upstream's tool list is known anew (connected, reconnected, or it sent list_changed). */
+  toolsChanged(id: string): void;
+}
+
+/** The upstream answered, with a JSON-RPC error: it is up, the request is what failed. */
+export class UpstreamAnswerError extends Error {}
+
+/** The upstream could not be reached or did not answer in time: counts against its breaker, and a failover may try another. */
+export class UpstreamDownError extends Error {}
+
+/** Most pages read from one upstream's tools/list (a guard against a server that never ends its cursor). */
+const MAX_PAGES = 100;
+
+/**
+ * One connection to one upstream MCP server, kept up: the official client
+ * (`versionNegotiation: 'auto'`: 2026-07-28 servers and 2025-era ones with
+ * sessions, SDK v1 servers included), over Streamable HTTP or a stdio child.
+ * Lost, it reconnects with exponential backoff and jitter (capped by the
+ * breaker's recovery time, so a restarted upstream is found again about
+ * then); an MCP `ping` every `healthIntervalMs` notices a silent one. Header
+ * and env values are resolved from their `${secret:NAME}` references each
+ * time it connects, and redacted from every message it keeps.
+ */
+export class UpstreamLink {
+  private client: Client | undefined;
+  private tools: UpstreamTool[] = [];
+  private connection: UpstreamStatus['connection'] = 'connecting';
+  private attempt = 0;
+  private nextAttemptAt: number | undefined;
+  private lastError: string | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private scope: SecretScope;
+  private requests = 0;
+  private failures = 0;
+  private latencyTotalMs = 0;
+  readonly breaker: CircuitBreaker;
+
+  constructor(
+    readonly definition: UpstreamDefinition,
+    private readonly deps: LinkDeps,
+  ) {
+    this.breaker = new CircuitBreaker(definition);
+    this.scope = new SecretScope(deps.secret);
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  get connected(): boolean {
+    return this.connection === 'connected';
+  }
+
+  listed(): readonly UpstreamTool[] {
+    return this.tools;
+  }
+
+  status(): UpstreamStatus {
+    const d = this.definition;
+    return {
+      id: d.id,
+      serverId: d.serverId,
+      prefix: d.prefix,
+      priority: d.priority,
+      enabled: d.enabled,
+      connection: this.connection,
+      breaker: this.breaker.state,
+      consecutiveFailures: this.breaker.consecutiveFailures,
+      retryAt: this.breaker.retryAt?.toISOString(),
+      nextAttemptAt: this.connection === 'down' && this.nextAttemptAt ? new Date(this.nextAttemptAt).toISOString() : undefined,
+      lastError: this.lastError,
+      protocolVersion: this.client?.getNegotiatedProtocolVersion?.() ?? undefined,
+      tools: this.tools.length,
+      requests: this.requests,
+      failures: this.failures,
+      successRate: this.requests ? (this.requests - this.failures) / this.requests : null,
+      meanLatencyMs: this.requests ? Math.round((this.latencyTotalMs / this.requests) * 100) / 100 : null,
+    };
+  }
+
+  private transport() {
+    const d = this.definition;
+    this.scope = new SecretScope(this.deps.secret);
+    const resolve = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([key, value]) => [key, this.scope.resolve(value)]));
+    if (d.transport === 'stdio') {
+      return new StdioClientTransport({ command: d.command!, args: d.args, env: { ...getDefaultEnvironment(), ...resolve(d.env) }, stderr: 'ignore' });
+    }
+    return new StreamableHTTPClientTransport(new URL(this.scope.resolve(d.url!)), { requestInit: { headers: resolve(d.headers) } });
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    this.connection = 'connecting';
+    const client = new Client(
+      { name: 'toolport', version: this.deps.version },
+      {
+        versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(this.definition.timeoutMs, 5000) } },
+        listChanged: { tools: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refresh(client) } },
+      },
+    );
+    this.client = client;
+    try {
+      await client.connect(this.transport(), { timeout: this.definition.timeoutMs });
+      client.onclose = () => {
+        if (this.client === client) this.lost(client, new Error('the connection closed'));
+      };
+      if (this.closed) {
+        await client.close().catch(() => {});
+        return;
+      }
+      this.connection = 'connected';
+      this.attempt = 0;
+      this.lastError = undefined;
+      this.deps.logger.info('upstream connected', { upstream: this.definition.id, protocolVersion: client.getNegotiatedProtocolVersion?.() });
+      await this.refresh(client);
+      this.scheduleHealth(client);
+    } catch (error) {
+      this.lost(client, error);
+    }
+  }
+
+  /** Read the whole tool list (every page) and tell the sync. */
+  private async refresh(client: Client): Promise<void> {
+    if (this.client !== client || this.closed) return;
+    try {
+      const tools: UpstreamTool[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const result = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.definition.timeoutMs });
+        for (const tool of result.tools) {
+          tools.push({
+            name: tool.name,
+            title: tool.title,
+            description: tool.description,
+            inputSchema: tool.inputSchema as Record<string, unknown>,
+            outputSchema: tool.outputSchema as Record<string, unknown> | undefined,
+            annotations: tool.annotations as Record<string, unknown> | undefined,
+          });
+        }
+        cursor = result.nextCursor;
+        if (!cursor) break;
+      }
+      if (this.client !== client) return;
+      this.tools = tools;
+      this.deps.toolsChanged(this.definition.id);
+    } catch (error) {
+      this.lost(client, error);
+    }
+  }
+
+  private scheduleHealth(client: Client): void {
+    clearTimeout(this.healthTimer);
+    this.healthTimer = setTimeout(async () => {
+      if (this.client !== client || this.closed) return;
+      try {
+        await client.ping({ timeout: Math.min(this.definition.timeoutMs, this.definition.healthIntervalMs) });
+        if (this.breaker.state !== 'closed') this.breaker.success();
+        this.scheduleHealth(client);
+      } catch (error) {
+        this.breaker.failure();
+        this.lost(client, error);
+      }
+    }, this.definition.healthIntervalMs);
+    this.healthTimer.unref();
+  }
+
+  /** The connection is gone (or never came): close what is left and try again later. */
+  private lost(client: Client, error: unknown): void {
+    if (this.client !== client || this.closed) return;
+    this.client = undefined;
+    clearTimeout(this.healthTimer);
+    this.connection = 'down';
+    this.lastError = this.scope.redact((error as Error)?.message ?? String(error));
+    client.onclose = undefined;
+    client.close().catch(() => {});
+    // Exponential with jitter, from 250 ms up to the breaker's recovery time (at least 1 s).
+    const cap = Math.max(1000, this.definition.recoveryTimeoutMs);
+    const delay = Math.min(cap, 250 * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+    this.nextAttemptAt = Date.now() + delay;
+    this.deps.logger.warn('upstream unreachable: reconnecting', { upstream: this.definition.id, error: this.lastError, retryInMs: Math.round(delay) });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
+    this.reconnectTimer.unref();
+  }
+
+  /** One tools/call; UpstreamAnswerError when it answered with an error, UpstreamDownError when it could not be reached in time. */
+  async call(name: string, args: Record<string, unknown>, options: { signal: AbortSignal; timeoutMs: number }): Promise<CallToolResult> {
+    const client = this.client;
+    if (!client || this.connection !== 'connected') throw new UpstreamDownError(`not connected (${this.lastError ?? 'connecting'})`);
+    const started = performance.now();
+    this.requests++;
+    try {
+      const result = (await client.callTool({ name, arguments: args }, { signal: options.signal, timeout: options.timeoutMs })) as CallToolResult;
+      this.breaker.success();
+      return result;
+    } catch (error) {
+      this.failures++;
+      const message = this.scope.redact((error as Error)?.message ?? String(error));
+      if (error instanceof ProtocolError) {
+        this.breaker.success(); // it answered
+        throw new UpstreamAnswerError(message);
+      }
+      if (!options.signal.aborted) {
+        this.breaker.failure();
+        if (!/timed? ?out/i.test(message)) this.lost(client, error);
+      }
+      throw new UpstreamDownError(message);
+    } finally {
+      this.latencyTotalMs += performance.now() - started;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.connection = 'disabled';
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.healthTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.onclose = undefined;
+      await client.close().catch(() => {});
+    }
+  }
+}

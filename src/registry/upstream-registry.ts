@@ -1,0 +1,112 @@
+import type { DatabaseHealth } from '../db/health.ts';
+import type { StoredUpstream, UpstreamStore } from '../db/upstream-store.ts';
+import { type ActorInput, type AuditRecorder, actorColumns, auditedWrite, writeActor } from '../observability/audit-write.ts';
+import type { Upstreams } from '../providers/upstreams/index.ts';
+import { safeDatabaseReason } from '../shared/database-reason.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { parseCreateUpstreamBody, patchedUpstream } from './upstream-body.ts';
+import type { UpstreamSync } from './upstream-sync.ts';
+
+/**
+ * The `upstreams` table as this process follows it: the definitions, their
+ * connections (reconciled on every reload: the REST writes here, and the
+ * change feed for writes made anywhere else, psql included) and the sync of
+ * their tools. Writes are one transaction each, recording the actor, and
+ * audited (upstream.create / update / delete; never a secret value: headers
+ * and env hold references only).
+ */
+export class UpstreamRegistry {
+  private definitions: StoredUpstream[] = [];
+
+  constructor(
+    private readonly deps: {
+      store: UpstreamStore;
+      upstreams: Upstreams;
+      sync: UpstreamSync;
+      logger: Logger;
+      health?: DatabaseHealth | undefined;
+      audit?: AuditRecorder | undefined;
+    },
+  ) {
+    deps.upstreams.onToolsChanged = (definition) => void deps.sync.group(definition.serverId, definition.prefix);
+  }
+
+  list(): readonly StoredUpstream[] {
+    return this.definitions;
+  }
+
+  /** The tools of its last sync Toolport refused to store, and why (a schema it cannot check, a name too long). */
+  skipped(id: string): readonly string[] {
+    return this.deps.sync.skipped.get(id) ?? [];
+  }
+
+  get(id: string): StoredUpstream | undefined {
+    return this.definitions.find((d) => d.id === id);
+  }
+
+  /** Re-read the table; connect, reconnect or close; a group left without any upstream loses its tools. */
+  async reload(): Promise<void> {
+    const before = this.definitions;
+    this.definitions = await this.deps.store.list();
+    await this.deps.upstreams.reconcile(this.definitions);
+    const group = (d: StoredUpstream) => `${d.serverId}\0${d.prefix}`;
+    const now = new Set(this.definitions.map(group));
+    for (const gone of new Set(before.map(group))) {
+      if (now.has(gone)) continue;
+      const [serverId, prefix] = gone.split('\0') as [string, string];
+      await this.deps.sync
+        .remove(serverId, prefix)
+        .catch((error) =>
+          this.deps.logger.warn('tools of a removed upstream not deleted', { server: serverId, upstream: prefix, error: (error as Error).message }),
+        );
+    }
+    // A changed include/exclude list or prefix needs no reconnect, but a new sync.
+    for (const d of this.definitions) void this.deps.sync.group(d.serverId, d.prefix);
+  }
+
+  create(by: ActorInput, body: unknown): Promise<StoredUpstream> {
+    const id = (body as { id?: unknown } | null)?.id;
+    return this.audited(by, 'upstream.create', typeof id === 'string' ? id : undefined, async (actor) => {
+      const parsed = parseCreateUpstreamBody(body);
+      return this.run(actor, (store) => store.insert(parsed.id, parsed.draft));
+    });
+  }
+
+  patch(by: ActorInput, id: string, body: unknown): Promise<StoredUpstream> {
+    return this.audited(by, 'upstream.update', id, (actor) =>
+      this.run(actor, async (store) => {
+        const current = await store.getForUpdate(id);
+        if (!current) throw new AppError('not_found', `No upstream "${id}"`);
+        return store.update(id, patchedUpstream(current, body));
+      }),
+    );
+  }
+
+  delete(by: ActorInput, id: string): Promise<StoredUpstream> {
+    return this.audited(by, 'upstream.delete', id, (actor) => this.run(actor, (store) => store.delete(id)));
+  }
+
+  private async run(actor: string, work: (store: UpstreamStore) => Promise<StoredUpstream>): Promise<StoredUpstream> {
+    const health = this.deps.health;
+    if (health && !health.ok) {
+      throw new AppError('unavailable', `The database is unreachable (${safeDatabaseReason(health.error)}); registry writes fail until it returns`);
+    }
+    const row = await this.deps.store.transaction(actor, work);
+    await this.reload();
+    return row;
+  }
+
+  private audited(by: ActorInput, action: string, id: string | undefined, work: (actor: string) => Promise<StoredUpstream>): Promise<StoredUpstream> {
+    const who = writeActor(by);
+    const base = { ...actorColumns(who), action };
+    return auditedWrite(
+      this.deps.audit,
+      ({ outcome, details }) => ({ ...base, outcome, details: { ...(id === undefined ? {} : { upstream: id }), ...details } }),
+      async () => {
+        const row = await work(who.actor);
+        return { result: row, entry: { ...base, outcome: 'ok', details: { upstream: row.id, server: row.serverId, transport: row.transport } } };
+      },
+    );
+  }
+}

@@ -1,0 +1,87 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${secret:NAME}` references are literal text here, not templates.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { within } from '../live/within.ts';
+import { json, useToolport } from '../support/toolport.ts';
+import { startUpstreamServer, type UpstreamServer } from './upstream-server.ts';
+
+/** A stdio upstream (an SDK v1 server Toolport starts), stdio refused unless allowed, and failover within a prefix. */
+const STDIO_SERVER = fileURLToPath(new URL('./stdio-upstream.mjs', import.meta.url));
+
+function helpers(base: () => string) {
+  const post = (path: string, body: unknown) =>
+    fetch(`${base()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const call = async (name: string, args: Record<string, unknown> = {}) => {
+    const response = await post('/tools/call', { name, arguments: args });
+    return { status: response.status, body: await json(response) };
+  };
+  const names = async () => ((await json(await fetch(`${base()}/tools`))).tools as { name: string }[]).map((tool) => tool.name);
+  return { post, call, names };
+}
+
+describe('stdio upstreams', () => {
+  const t = useToolport('pglite', { TOOLPORT_UPSTREAM_STDIO: '1', TOOLPORT_SECRET_STDIO_TOKEN: 'stdio-secret-value' });
+  const { post, call, names } = helpers(() => t.app.urls.utility!);
+
+  it('an SDK v1 stdio server started by Toolport: its tools synced, env secrets resolved, never shown', async () => {
+    const created = await post('/upstreams', {
+      id: 'local',
+      server: 'utility',
+      transport: 'stdio',
+      command: process.execPath,
+      args: [STDIO_SERVER],
+      env: { STDIO_UPSTREAM_TOKEN: '${secret:STDIO_TOKEN}' },
+    });
+    const body = await json(created);
+    expect(created.status, JSON.stringify(body)).toBe(201);
+    expect(JSON.stringify(body)).not.toContain('stdio-secret-value');
+    await within(10_000, async () => ((await names()).includes('local_greet') ? true : undefined), 'local_greet');
+    expect((await call('local_greet', { name: 'Ada' })).body.content[0].text).toBe('hello Ada');
+    expect((await call('local_whoami')).body.content[0].text).toBe('token received');
+    const status = await json(await fetch(`${t.app.urls.utility}/upstreams/local`));
+    expect(status.status).toMatchObject({ connection: 'connected', protocolVersion: expect.stringMatching(/^2025-/) });
+  }, 30_000);
+});
+
+describe('stdio upstreams are off by default', () => {
+  const t = useToolport('pglite');
+  const { post, call } = helpers(() => t.app.urls.utility!);
+
+  it('a stdio row is kept but not run, and says how to allow it', async () => {
+    const created = await post('/upstreams', { id: 'local', server: 'utility', command: process.execPath, args: [STDIO_SERVER] });
+    expect(created.status).toBe(201);
+    const status = await json(await fetch(`${t.app.urls.utility}/upstreams/local`));
+    expect(status.status).toMatchObject({ connection: 'disabled', lastError: expect.stringMatching(/TOOLPORT_UPSTREAM_STDIO=1/) });
+    // No tools synced, so nothing to call.
+    expect((await call('local_greet', { name: 'x' })).status).toBe(404);
+  });
+});
+
+describe('failover within a prefix', () => {
+  let primary: UpstreamServer;
+  let backup: UpstreamServer;
+  const t = useToolport('pglite', { TOOLPORT_CALL_TIMEOUT_MS: '3000' });
+  const { post, call, names } = helpers(() => t.app.urls.utility!);
+  beforeAll(async () => {
+    [primary, backup] = await Promise.all([startUpstreamServer(), startUpstreamServer()]);
+  });
+  afterAll(async () => {
+    await Promise.all([primary?.close(), backup?.close()]);
+  });
+
+  it('calls go to the best priority; with it gone, to the next one; the tools stay', async () => {
+    expect((await post('/upstreams', { id: 'primary', server: 'utility', url: primary.url, prefix: 'calc', priority: 0 })).status).toBe(201);
+    expect((await post('/upstreams', { id: 'backup', server: 'utility', url: backup.url, prefix: 'calc', priority: 10 })).status).toBe(201);
+    await within(3000, async () => ((await names()).includes('calc_sum') ? true : undefined), 'calc_sum');
+    for (let i = 0; i < 3; i++) expect((await call('calc_sum', { a: 1, b: i })).status).toBe(200);
+    expect(primary.calls.filter((name) => name === 'sum')).toHaveLength(3);
+    expect(backup.calls).toHaveLength(0);
+
+    await primary.close();
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push((await call('calc_sum', { a: 2, b: i })).status);
+    expect(answers).toEqual([200, 200, 200, 200, 200]);
+    expect(backup.calls.filter((name) => name === 'sum').length).toBeGreaterThanOrEqual(5);
+    expect(await names()).toContain('calc_sum');
+  });
+});
