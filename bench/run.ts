@@ -34,6 +34,7 @@ import { metrics } from './phases/metrics.ts';
 import { register } from './phases/register.ts';
 import { registry } from './phases/registry.ts';
 import { sql } from './phases/sql.ts';
+import { upstream } from './phases/upstream.ts';
 import { workers } from './phases/workers.ts';
 import { PROFILE_CASES, profile } from './profile-case.ts';
 import { caseTargets, finish } from './verdicts.ts';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     ['gateway', () => gateway(bench)],
     ['registry', () => registry(bench)],
     ['metrics', () => metrics(bench)],
+    ['upstream', () => upstream(bench)],
   ];
   for (const [name, phase] of phases) {
     if (!settings.phases.includes(name as never)) continue;

@@ -11,6 +11,7 @@ import { SETTLED_S } from './phases/idle.ts';
 import { METRICS_CASES, METRICS_CONNECTIONS, METRICS_TARGET_RATIO } from './phases/metrics.ts';
 import { REGISTRY_TARGET_MS, REGISTRY_TOOLS } from './phases/registry.ts';
 import { SQL_CONNECTIONS, SQL_TARGET_RATIO, SQL_TOOL } from './phases/sql.ts';
+import { UPSTREAM_DIRECT, UPSTREAM_LABEL, UPSTREAM_TOOL } from './phases/upstream.ts';
 import { CPU_CLIENTS, HEALTH_UNDER_CPU, POOL_INLINE, POOL_LABEL, POOL_WORKER } from './phases/workers.ts';
 
 /** Judge the figures against the targets, and complete the memory figures and the timing. */
@@ -125,6 +126,15 @@ export function finish(bench: Bench): void {
       measuredId: HTTP_TOOL,
       limitMs: 0.3,
     }),
+    overheadTarget(bench, {
+      id: 'upstream_overhead_c1',
+      target:
+        'proxied upstream tool overhead per call < 0.5 ms (c=1: REST /tools/call of an mcp-proxy tool − the same tools/call sent to the upstream directly, median latency)',
+      label: UPSTREAM_LABEL,
+      referenceId: UPSTREAM_DIRECT,
+      measuredId: UPSTREAM_TOOL,
+      limitMs: 0.5,
+    }),
   );
   const sqlCase = byCase(SQL_TOOL, SQL_CONNECTIONS);
   targets.push({
@@ -211,6 +221,7 @@ export function caseTargets(bench: Bench): Map<string, string> {
     [`${POOL_WORKER}@1`, 'pool_overhead_c1'],
     [`${HEALTH_UNDER_CPU}@1`, 'health_p99_under_cpu'],
     [`${HTTP_TOOL}@1`, 'http_overhead_c1'],
+    [`${UPSTREAM_TOOL}@1`, 'upstream_overhead_c1'],
     [`${SQL_TOOL}@${SQL_CONNECTIONS}`, 'sql_tool_c32'],
     ...ACCESS_CASES.map(({ id }): [string, string] => [`${id}@${ACCESS_CONNECTIONS}`, `${id}_c${ACCESS_CONNECTIONS}`]),
     ...GATEWAY_CASES.map(({ id }): [string, string] => [`${id}@${GATEWAY_CONNECTIONS}`, `${id}_c${GATEWAY_CONNECTIONS}`]),

@@ -21,7 +21,7 @@ function list(name: string, fallback: string[]): string[] {
     : fallback;
 }
 
-export const PHASES = ['cold', 'idle', 'calls', 'register', 'lists', 'workers', 'http', 'sql', 'access', 'gateway', 'registry', 'metrics'] as const;
+export const PHASES = ['cold', 'idle', 'calls', 'register', 'lists', 'workers', 'http', 'sql', 'access', 'gateway', 'registry', 'metrics', 'upstream'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface Settings {

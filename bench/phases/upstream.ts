@@ -1,0 +1,97 @@
+/**
+ * Phase `upstream`: what Toolport adds to a call of a tool of another MCP
+ * server (an upstream, handler kind mcp-proxy). The upstream is
+ * bench/servers/mcp-upstream.ts (SDK v2) on the load generator's core (an
+ * upstream is another machine); Toolport runs on a fresh database with one
+ * upstream row pointing at it, its tool synced as `bench_quote`.
+ * Two sides, c=1, interleaved runs: a plain 2026-07-28 tools/call of `quote`
+ * sent to the upstream directly, and REST /tools/call of `bench_quote` on
+ * Toolport — the same MCP request, made by Toolport's client. The overhead
+ * is the difference of their median latencies. Every answer is checked byte for byte.
+ */
+import { cleanups, using } from '../cleanup.ts';
+import { log, ROOT } from '../common.ts';
+import { createPgliteDatabase, createPostgresDatabase } from '../lib/db.ts';
+import { measureSides, type Side } from '../lib/measure.ts';
+import { expectedAnswer, overheadText, pushSoloRow } from '../lib/overhead.ts';
+import { LOAD_CPU, listeningPorts, spawnNode } from '../lib/processes.ts';
+import { modern, type Template } from '../lib/requests.ts';
+import { startToolport } from '../lib/targets.ts';
+import type { Bench } from './bench.ts';
+
+export const UPSTREAM_DIRECT = 'upstream_direct';
+export const UPSTREAM_TOOL = 'upstream_tool';
+export const UPSTREAM_LABEL = 'proxied tool − direct';
+const SYMBOL = 'AAPL';
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+async function addUpstream(toolportUrl: string, upstreamUrl: string): Promise<void> {
+  const response = await fetch(`${toolportUrl}/upstreams`, {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ id: 'bench', server: 'utility', url: `${upstreamUrl}/mcp` }),
+  });
+  if (response.status !== 201) throw new Error(`POST /upstreams: ${response.status} ${(await response.text()).slice(0, 600)}`);
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    if ((await fetch(`${toolportUrl}/tools/bench_quote`)).status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('bench_quote was not synced from the upstream within 10 s');
+}
+
+export async function upstream(bench: Bench): Promise<void> {
+  log('\n== upstream (a proxied MCP tool against a direct call of its upstream)');
+  const server = spawnNode('mcp-upstream', ['--import', 'tsx', 'bench/servers/mcp-upstream.ts', '0'], { cwd: ROOT, cpu: LOAD_CPU });
+  await using(server, async () => {
+    const [port] = await listeningPorts(server, 1);
+    const upstreamUrl = `http://127.0.0.1:${port}`;
+    const db = bench.db.kind === 'postgres' ? await createPostgresDatabase(bench.settings.databaseUrl!) : await createPgliteDatabase();
+    await db.release();
+    const dropDb = () => db.dispose();
+    cleanups.push(dropDb);
+    try {
+      const toolport = await startToolport(db, { cwd: ROOT, servers: ['utility'] });
+      await using(toolport, async () => {
+        const url = toolport.urls.utility;
+        await addUpstream(url, upstreamUrl);
+        const quote = (json: any) => json?.symbol === SYMBOL && json?.price === 190.12;
+        const direct = await expectedAnswer(
+          upstreamUrl,
+          modern('tools/call', { name: 'quote', arguments: { symbol: SYMBOL } }, 'quote'),
+          'tools/call quote on the upstream',
+          (json) => quote(json?.result?.structuredContent),
+        );
+        const call: Template = {
+          method: 'POST',
+          path: '/tools/call',
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ name: 'bench_quote', arguments: { symbol: SYMBOL } }),
+        };
+        const viaTool = await expectedAnswer(url, call, 'bench_quote (proxied)', (json) => quote(json?.structuredContent));
+        const directSide: Side = { target: 'upstream', url: upstreamUrl, requests: [direct], requestsPerUnit: 1, bodyBytesPerUnit: direct.expect.body!.length };
+        const toolSide: Side = { target: 'toolport', url, requests: [viaTool], requestsPerUnit: 1, bodyBytesPerUnit: viaTool.expect.body!.length };
+        log('  tools/call quote: directly on the upstream, then through Toolport (interleaved), c=1');
+        const [directFigure, toolFigure] = await measureSides(bench.generator, [directSide, toolSide], 1, bench.settings, log);
+        const overhead = overheadText(UPSTREAM_LABEL, directFigure!, toolFigure!);
+        log(`    ${overhead ?? 'no figure: errors'}`);
+        const rssAfterMb = toolport.rss();
+        pushSoloRow(bench, {
+          id: UPSTREAM_DIRECT,
+          label: 'MCP tools/call on the local upstream directly (no Toolport: the reference)',
+          figure: directFigure!,
+          rssAfterMb,
+        });
+        pushSoloRow(bench, {
+          id: UPSTREAM_TOOL,
+          label: 'REST /tools/call of a proxied upstream tool (the same tools/call, made by Toolport)',
+          figure: toolFigure!,
+          rssAfterMb,
+          notes: [`upstream: the same MCP call directly and through Toolport, runs interleaved${overhead ? `; ${overhead}` : ''}`],
+        });
+      });
+    } finally {
+      cleanups.splice(cleanups.indexOf(dropDb), 1);
+      await db.dispose();
+    }
+  });
+}
