@@ -162,7 +162,17 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   // Every REST route, and unknown paths, after the mounts above: a foreign browser Origin or a rebound Host gets 403.
   app.use('*', originGuard({ bindHost: deps.bindHost, allowedOrigins: deps.allowedOrigins }));
   // REST bodies are bounded and vetted where they are read (readJson), without building a fetch Request.
-  app.route('/health', healthRoutes({ server, status: deps.status, database: deps.database, audit: deps.audit.health, deployment: deps.deployment }));
+  app.route(
+    '/health',
+    healthRoutes({
+      server,
+      status: deps.status,
+      database: deps.database,
+      audit: deps.audit.health,
+      deployment: deps.deployment,
+      upstreams: deps.upstreams ? () => deps.upstreams!.upstreams.statuses() : undefined,
+    }),
+  );
   app.route('/ready', readyRoutes({ server, database: deps.database }));
   if (deps.metrics?.open) app.get('/metrics', metricsRoute(deps.metrics.metrics));
   app.route(

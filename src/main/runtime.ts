@@ -165,6 +165,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         }),
       databaseUp: () => status.database.ok,
       cpuPool: () => ({ threads: pool.threads, utilization: pool.utilization, queued: pool.queued }),
+      upstreams: () => options.upstreams?.statuses() ?? [],
     });
     return {
       database,

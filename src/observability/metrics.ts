@@ -1,4 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamStatus } from '../providers/upstreams/index.ts';
+import { registerUpstreamMetrics } from './upstream-metrics.ts';
 
 /**
  * The process's Prometheus metrics (prom-client, one registry per process,
@@ -24,6 +26,8 @@ export interface MetricSources {
   databaseUp(): boolean;
   /** The CPU worker pool: threads, busy share (0–1), queued tasks. */
   cpuPool(): { threads: number; utilization: number; queued: number } | undefined;
+  /** Upstream MCP servers' state in this process (toolport_upstream_*). */
+  upstreams?(): readonly UpstreamStatus[];
 }
 
 /** One MCP endpoint's open 2025-era sessions and 2026-era listen streams (a listener's or a gateway path's). */
@@ -133,6 +137,7 @@ export class Metrics {
     pool('toolport_cpu_pool_threads', 'Worker threads of the CPU handlers’ pool', (state) => state.threads);
     pool('toolport_cpu_pool_utilization', 'Busy share of the CPU pool’s threads (0–1)', (state) => state.utilization);
     pool('toolport_cpu_pool_queued', 'Calls waiting for a CPU pool thread', (state) => state.queued);
+    registerUpstreamMetrics(this.registry, () => metrics.sources?.upstreams?.() ?? []);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'toolport_' });
   }
 

@@ -16,7 +16,9 @@ const TOKEN = 'upstream-token-5f4e3d2c1b';
 
 describe.each(backends)('upstream MCP servers (%s)', (backend) => {
   let upstream: UpstreamServer;
-  const t = useToolport(backend, { TOOLPORT_SECRET_UPSTREAM_TOKEN: TOKEN, TOOLPORT_CALL_TIMEOUT_MS: '3000' });
+  const t = useToolport(backend, { TOOLPORT_SECRET_UPSTREAM_TOKEN: TOKEN, TOOLPORT_CALL_TIMEOUT_MS: '3000', TOOLPORT_METRICS_OPEN: '1' });
+  const metricLine = async (name: string) =>
+    (await (await fetch(`${base()}/metrics`)).text()).split('\n').find((line) => line.startsWith(name) && line.includes('upstream="demo"'));
   const base = () => t.app.urls.utility!;
   const post = (path: string, body: unknown, method = 'POST') =>
     fetch(`${base()}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -75,6 +77,10 @@ describe.each(backends)('upstream MCP servers (%s)', (backend) => {
     await client.close();
     const status = await json(await fetch(`${base()}/upstreams/demo`));
     expect(status.status).toMatchObject({ connection: 'connected', breaker: 'closed', tools: 4 });
+    const health = await json(await fetch(`${base()}/health`));
+    expect(health.upstreams).toEqual([{ id: 'demo', server: 'utility', connection: 'connected', breaker: 'closed', consecutiveFailures: 0 }]);
+    expect(await metricLine('toolport_upstream_up')).toBe('toolport_upstream_up{upstream="demo",server="utility"} 1');
+    expect(JSON.stringify(health)).not.toContain(TOKEN);
   });
 
   it('calls come back as the upstream answered: text, image, structured content', async () => {
@@ -130,8 +136,13 @@ describe.each(backends)('upstream MCP servers (%s)', (backend) => {
     expect(failed.status).toBe(503);
     expect(failed.body.error.message).toMatch(/upstream|"demo"/);
     expect(ms).toBeLessThan(200);
+    expect(await metricLine('toolport_upstream_up')).toBe('toolport_upstream_up{upstream="demo",server="utility"} 0');
+    const health = await json(await fetch(`${base()}/health`));
+    expect(health.status).toBe('ok'); // a vendor's outage does not take this process out of a load balancer
+    expect(health.upstreams[0]).toMatchObject({ id: 'demo', connection: expect.stringMatching(/down|connecting/) });
     upstream = await startUpstreamServer(port);
     await within(15_000, async () => ((await call('demo_echo', { text: 'back' })).status === 200 ? true : undefined), 'calls work again');
+    expect(await metricLine('toolport_upstream_breaker_state{upstream="demo",state="closed"}')).toMatch(/ 1$/);
   }, 30_000);
 
   it('removing the upstream removes its tools', async () => {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AuditHealth } from '../../observability/audit-queue.ts';
 import type { StatusView } from '../../observability/process-status.ts';
+import type { UpstreamStatus } from '../../providers/upstreams/index.ts';
 import { safeDatabaseReason } from '../../shared/database-reason.ts';
 import type { RestEnv } from '../env.ts';
 
@@ -18,6 +19,8 @@ export interface HealthRoutesDeps {
   audit: () => AuditHealth;
   /** The gateway: every server's state (a failed own port, unavailable tools) beside the process's. */
   deployment?: (() => { servers: { status: string }[] }) | undefined;
+  /** Upstream MCP servers of this process: shown (a vendor's outage does not make this process degraded). */
+  upstreams?: (() => readonly UpstreamStatus[]) | undefined;
 }
 
 type Probe = Awaited<ReturnType<DatabaseProbe['ping']>>;
@@ -39,7 +42,18 @@ function auditView({ queued, dropped, lastFlushError }: AuditHealth): AuditHealt
  * `audit.dropped` but do not make it "degraded": calls and writes are still
  * served right, and a load balancer must not pull the process for that.
  */
-export function healthRoutes({ server, status, database, audit, deployment }: HealthRoutesDeps) {
+function upstreamsView(statuses: readonly UpstreamStatus[]) {
+  return statuses.map((s) => ({
+    id: s.id,
+    server: s.serverId,
+    connection: s.connection,
+    breaker: s.breaker,
+    consecutiveFailures: s.consecutiveFailures,
+    ...(s.retryAt ? { retryAt: s.retryAt } : {}),
+  }));
+}
+
+export function healthRoutes({ server, status, database, audit, deployment, upstreams }: HealthRoutesDeps) {
   const app = new Hono<RestEnv>();
   app.get('/', async (c) => {
     const probe = await database.ping();
@@ -53,6 +67,7 @@ export function healthRoutes({ server, status, database, audit, deployment }: He
       database: { kind: database.kind, ...shown(probe) },
       audit: auditView(audit()),
       ...(listenerFailures.length ? { listenerFailures } : {}),
+      ...(upstreams?.().length ? { upstreams: upstreamsView(upstreams()) } : {}),
       ...(deployment ? deployment() : {}),
     });
   });
