@@ -6,6 +6,7 @@ import { type BodyText, readBoundedText, tooLargeMessage } from '../shared/http-
 import { findJsonProblem, jsonProblemMessage } from '../shared/json-guard.ts';
 import { onToolsChanged } from './events.ts';
 import { createFastPath, type EncodedResult } from './fast-path/index.ts';
+import { isSessionEraVersion } from './fast-path/plain-request.ts';
 import { SessionFastPath } from './fast-path/session-path.ts';
 import { createGuard } from './guard.ts';
 import { jsonRpcError, PARSE_ERROR, requestIdOf, SERVER_ERROR } from './jsonrpc.ts';
@@ -68,7 +69,7 @@ export function authInfoOf(principal: Principal, requestId: string | undefined):
 function inSession(request: Request): boolean {
   if (!request.headers.has('mcp-session-id')) return false;
   const version = request.headers.get('mcp-protocol-version');
-  return version === null || version < '2026-07-28';
+  return version === null || isSessionEraVersion(version);
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {

@@ -6,7 +6,9 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
+import { databaseFailureReason } from '../shared/database-reason.ts';
 import type { EncodedResult } from './fast-path/index.ts';
+import { isSessionEraVersion } from './fast-path/plain-request.ts';
 import type { SessionFastPath } from './fast-path/session-path.ts';
 import { cancelledRequestId } from './fast-path/session-request.ts';
 import { jsonRpcError, requestIdOf, SERVER_ERROR, SESSION_NOT_FOUND } from './jsonrpc.ts';
@@ -42,8 +44,11 @@ export interface LegacyLegOptions {
 
 const ACCEPT = 'application/json, text/event-stream';
 
+/** What looking up and rebuilding a session this process does not hold came to. */
+type Restored = LegacySession | undefined | 'full' | { lookupFailed: string };
+
 /** The 2025-era versions, in the SDK's order of preference (2026-07-28 and later have no sessions). */
-const SESSION_VERSIONS = SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < '2026-07-28');
+const SESSION_VERSIONS = SUPPORTED_PROTOCOL_VERSIONS.filter(isSessionEraVersion);
 
 /**
  * The version the SDK's initialize handler negotiates (the client's, when
@@ -70,7 +75,7 @@ function sessionNotFound(parsedBody: unknown): Response {
 export function createLegacyLeg(options: LegacyLegOptions) {
   const { sessions, label, shared } = options;
   /** Sessions being rebuilt from their record, so concurrent first requests rebuild once. */
-  const restoring = new Map<string, Promise<LegacySession | undefined>>();
+  const restoring = new Map<string, Promise<Restored>>();
 
   function tooMany(parsedBody: unknown): Response {
     return jsonRpcError(
@@ -155,25 +160,29 @@ export function createLegacyLeg(options: LegacyLegOptions) {
     if (!shared || sessions.has(id)) return sessionNotFound(parsedBody);
     let pending = restoring.get(id);
     if (!pending) {
-      pending = (async () => {
-        const record = await shared.find(id);
+      pending = (async (): Promise<Restored> => {
+        let record: McpSessionRecord | undefined;
+        try {
+          record = await shared.find(id);
+        } catch (error) {
+          return { lookupFailed: databaseFailureReason(error) };
+        }
         if (!record || record.serverId !== options.serverId) return undefined;
-        if (!sessions.hasRoom()) throw new RangeError('too many sessions');
+        if (!sessions.hasRoom()) return 'full';
         return rebuild(record, request.url, authInfo);
       })().finally(() => restoring.delete(id));
       restoring.set(id, pending);
     }
-    try {
-      const session = await pending;
-      // Another caller's session is not found either (get checks the actor).
-      return (session && sessions.get(id, authInfo.clientId)) ?? sessionNotFound(parsedBody);
-    } catch (error) {
-      if (error instanceof RangeError) return tooMany(parsedBody);
-      return jsonRpcError(503, SERVER_ERROR, `The session could not be looked up: the database does not answer (${(error as Error).message}). Retry shortly.`, {
+    const restored = await pending;
+    if (restored === 'full') return tooMany(parsedBody);
+    if (restored && 'lookupFailed' in restored) {
+      return jsonRpcError(503, SERVER_ERROR, `The session could not be looked up: the database does not answer (${restored.lookupFailed}). Retry shortly.`, {
         id: requestIdOf(parsedBody),
         headers: { 'retry-after': '1' },
       });
     }
+    // Another caller's session is not found either (get checks the actor).
+    return (restored && sessions.get(id, authInfo.clientId)) ?? sessionNotFound(parsedBody);
   }
 
   async function serveSession(session: LegacySession, request: Request, parsedBody: unknown, authInfo: AuthInfo): Promise<Response | EncodedResult> {

@@ -8,6 +8,8 @@ import type { Logger } from '../shared/logger.ts';
 import { parseCreateUpstreamBody, patchedUpstream } from './upstream-body.ts';
 import type { UpstreamSync } from './upstream-sync.ts';
 
+const groupOf = (d: StoredUpstream) => `${d.serverId}\0${d.prefix}`;
+
 /**
  * The `upstreams` table as this process follows it: the definitions, their
  * connections (reconciled on every reload: the REST writes here, and the
@@ -17,8 +19,6 @@ import type { UpstreamSync } from './upstream-sync.ts';
  * and env hold references only).
  */
 export class UpstreamRegistry {
-  private definitions: StoredUpstream[] = [];
-
   constructor(
     private readonly deps: {
       store: UpstreamStore;
@@ -33,7 +33,7 @@ export class UpstreamRegistry {
   }
 
   list(): readonly StoredUpstream[] {
-    return this.definitions;
+    return this.deps.upstreams.list();
   }
 
   /** The tools of its last sync Toolport refused to store, and why (a schema it cannot check, a name too long). */
@@ -42,18 +42,23 @@ export class UpstreamRegistry {
   }
 
   get(id: string): StoredUpstream | undefined {
-    return this.definitions.find((d) => d.id === id);
+    return this.deps.upstreams.definition(id);
   }
 
-  /** Re-read the table; connect, reconnect or close; a group left without any upstream loses its tools. */
+  /**
+   * Re-read the table; connect, reconnect or close; a group left without any
+   * upstream loses its tools, and a definition that changed without a
+   * reconnect (prefix, include/exclude, priority) is synced again. A new
+   * connection syncs when it has listed its tools.
+   */
   async reload(): Promise<void> {
-    const before = this.definitions;
-    this.definitions = await this.deps.store.list();
-    await this.deps.upstreams.reconcile(this.definitions);
-    const group = (d: StoredUpstream) => `${d.serverId}\0${d.prefix}`;
-    const now = new Set(this.definitions.map(group));
-    for (const gone of new Set(before.map(group))) {
-      if (now.has(gone)) continue;
+    const before = new Map(this.deps.upstreams.list().map((d) => [d.id, JSON.stringify(d)]));
+    const now = await this.deps.store.list();
+    const groupsBefore = new Set(this.deps.upstreams.list().map(groupOf));
+    await this.deps.upstreams.reconcile(now);
+    const groupsNow = new Set(now.map(groupOf));
+    for (const gone of groupsBefore) {
+      if (groupsNow.has(gone)) continue;
       const [serverId, prefix] = gone.split('\0') as [string, string];
       await this.deps.sync
         .remove(serverId, prefix)
@@ -61,8 +66,10 @@ export class UpstreamRegistry {
           this.deps.logger.warn('tools of a removed upstream not deleted', { server: serverId, upstream: prefix, error: (error as Error).message }),
         );
     }
-    // A changed include/exclude list or prefix needs no reconnect, but a new sync.
-    for (const d of this.definitions) void this.deps.sync.group(d.serverId, d.prefix);
+    for (const d of now) {
+      const was = before.get(d.id);
+      if (was !== undefined && was !== JSON.stringify(d)) void this.deps.sync.group(d.serverId, d.prefix);
+    }
   }
 
   create(by: ActorInput, body: unknown): Promise<StoredUpstream> {

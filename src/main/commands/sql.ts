@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import postgres from 'postgres';
 import { openDatabase, type QueryResult } from '../../db/client.ts';
 import { type LockInfo, listRunning, RUNNING_DIR, readLock } from '../../db/data-dir-lock.ts';
 import { migrate } from '../../db/migrate.ts';
+import { hasDatabase } from '../../db/pglite-template.ts';
 import { readSqlPassword } from '../../db/sql-password.ts';
 import { type Config, DEFAULT_DATA_DIR } from '../../shared/config.ts';
 
@@ -60,7 +61,7 @@ export async function runSql(config: Config, text: string, options: SqlOptions =
     }
   }
 
-  if (!dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION'))) {
+  if (!dataDir.startsWith('memory://') && !hasDatabase(dataDir)) {
     throw new Error(
       `No embedded database at ${dataDir}${existsSync(dataDir) ? ' (the directory holds no database)' : ''}, and \`npm run sql\` does not create one. ` +
         'Start Toolport once (`npm start`) to create it, set TOOLPORT_DATA_DIR to the data dir of your server, or set DATABASE_URL.',

@@ -9,6 +9,11 @@ import { isObject } from '../../shared/json.ts';
  */
 export const MODERN_PROTOCOL = '2026-07-28';
 
+/** Versions before 2026-07-28 are the 2025 era's: negotiated at initialize, with sessions (dates compare as text). */
+export function isSessionEraVersion(version: string): boolean {
+  return version < MODERN_PROTOCOL;
+}
+
 const META_KEYS = new Set(['io.modelcontextprotocol/protocolVersion', 'io.modelcontextprotocol/clientInfo', 'io.modelcontextprotocol/clientCapabilities']);
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 
@@ -17,9 +22,14 @@ export interface PlainRequest {
   params: Record<string, unknown>;
 }
 
-function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+export function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
   for (const key in value) if (!allowed.has(key)) return false;
   return true;
+}
+
+/** A JSON-RPC request id the fast paths echo as they are: a string or a safe integer. */
+export function isRequestId(id: unknown): id is string | number {
+  return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id));
 }
 
 export function matchPlainRequest(request: Request, body: unknown, method: string, paramKeys: ReadonlySet<string>): PlainRequest | undefined {
@@ -30,7 +40,7 @@ export function matchPlainRequest(request: Request, body: unknown, method: strin
   for (const name of headers.keys()) if (name.startsWith('mcp-param-')) return undefined;
   if (!isObject(body) || !onlyKeys(body, REQUEST_KEYS) || body.jsonrpc !== '2.0' || body.method !== method) return undefined;
   const id = body.id;
-  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)))) return undefined;
+  if (!isRequestId(id)) return undefined;
   const params = body.params;
   if (!isObject(params) || !onlyKeys(params, paramKeys)) return undefined;
   const meta = params._meta;

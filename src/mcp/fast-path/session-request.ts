@@ -1,6 +1,7 @@
 import { isObject } from '../../shared/json.ts';
 import type { CallRequest } from './direct-call.ts';
 import type { ListRequest } from './list-cache.ts';
+import { isRequestId, onlyKeys } from './plain-request.ts';
 
 /**
  * Recognizes a *plain* request on an established 2025-era session: one
@@ -17,11 +18,6 @@ const CALL_PARAMS = new Set(['name', 'arguments', '_meta']);
 
 export type SessionRequest = ({ kind: 'list' } & ListRequest) | ({ kind: 'call' } & CallRequest);
 
-function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
-  for (const key in value) if (!allowed.has(key)) return false;
-  return true;
-}
-
 /** `_meta` absent or empty: anything in it (a progress token above all) is the SDK's to handle. */
 function plainMeta(params: Record<string, unknown>): boolean {
   const meta = params._meta;
@@ -36,7 +32,7 @@ export function matchSessionRequest(request: Request, body: unknown, protocolVer
   if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
   if (!isObject(body) || !onlyKeys(body, REQUEST_KEYS) || body.jsonrpc !== '2.0') return undefined;
   const id = body.id;
-  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)))) return undefined;
+  if (!isRequestId(id)) return undefined;
   const params = body.params === undefined ? {} : body.params;
   if (!isObject(params) || !plainMeta(params)) return undefined;
   if (body.method === 'tools/list') {

@@ -46,6 +46,8 @@ export class Upstreams {
   private readonly links = new Map<string, { link: UpstreamLink; key: string }>();
   private definitions: UpstreamDefinition[] = [];
   private turn = 0;
+  /** Members per `<server>\0<prefix>`, cleared whenever the connections change. */
+  private readonly groups = new Map<string, readonly UpstreamLink[]>();
   onToolsChanged: (definition: UpstreamDefinition) => void = () => {};
 
   constructor(private readonly deps: UpstreamsDeps) {}
@@ -80,35 +82,52 @@ export class Upstreams {
       this.links.set(id, { link, key: connectionKey(definition) });
       link.start();
     }
+    this.groups.clear();
     await Promise.all(closing);
+  }
+
+  /** Every definition last given to reconcile (enabled or not). */
+  list(): readonly UpstreamDefinition[] {
+    return this.definitions;
   }
 
   definition(id: string): UpstreamDefinition | undefined {
     return this.definitions.find((d) => d.id === id);
   }
 
+  /** A group's members by priority, then id: built once per reconcile, not per call. */
+  private members(serverId: string, prefix: string): readonly UpstreamLink[] {
+    const key = `${serverId}\0${prefix}`;
+    let members = this.groups.get(key);
+    if (!members) {
+      members = [...this.links.values()]
+        .map(({ link }) => link)
+        .filter((link) => link.definition.serverId === serverId && link.definition.prefix === prefix)
+        .sort((a, b) => a.definition.priority - b.definition.priority || a.definition.id.localeCompare(b.definition.id));
+      this.groups.set(key, members);
+    }
+    return members;
+  }
+
   /** The members of a group in call order: lowest priority number first, rotated among equals (round-robin). */
-  private group(serverId: string, prefix: string): UpstreamLink[] {
-    const members = [...this.links.values()]
-      .map(({ link }) => link)
-      .filter((link) => link.definition.serverId === serverId && link.definition.prefix === prefix)
-      .sort((a, b) => a.definition.priority - b.definition.priority || a.definition.id.localeCompare(b.definition.id));
+  private callOrder(serverId: string, prefix: string): readonly UpstreamLink[] {
+    const members = this.members(serverId, prefix);
+    if (members.length < 2) return members;
     const rotate = this.turn++;
     const ordered: UpstreamLink[] = [];
-    for (const priority of new Set(members.map((link) => link.definition.priority))) {
-      const same = members.filter((link) => link.definition.priority === priority);
-      const shift = rotate % same.length;
-      ordered.push(...same.slice(shift), ...same.slice(0, shift));
+    for (let start = 0; start < members.length; ) {
+      let end = start + 1;
+      while (end < members.length && members[end]!.definition.priority === members[start]!.definition.priority) end++;
+      const shift = rotate % (end - start);
+      ordered.push(...members.slice(start + shift, end), ...members.slice(start, start + shift));
+      start = end;
     }
     return ordered;
   }
 
   /** The tools of the group as its best connected member lists them (undefined while none is connected). */
   groupTools(serverId: string, prefix: string): { from: UpstreamDefinition; tools: readonly UpstreamTool[] } | undefined {
-    const best = [...this.links.values()]
-      .map(({ link }) => link)
-      .filter((link) => link.connected && link.definition.serverId === serverId && link.definition.prefix === prefix)
-      .sort((a, b) => a.definition.priority - b.definition.priority || a.definition.id.localeCompare(b.definition.id))[0];
+    const best = this.members(serverId, prefix).find((link) => link.connected);
     return best ? { from: best.definition, tools: best.listed() } : undefined;
   }
 
@@ -147,7 +166,7 @@ export class Upstreams {
     args: Record<string, unknown>,
     options: { signal: AbortSignal; timeoutMs: number },
   ): Promise<CallToolResult> {
-    const members = this.group(serverId, prefix);
+    const members = this.callOrder(serverId, prefix);
     if (!members.length) {
       const defined = this.definitions.filter((d) => d.serverId === serverId && d.prefix === prefix);
       const why = defined.map((d) => this.refusal(d)).filter(Boolean);
