@@ -7,6 +7,7 @@ import { RevisionStore } from './revision-store.ts';
 import { type RegistryChangeRow, registryChanges, type ServerRow, servers, type ToolRow, tools } from './schema.ts';
 import { ServerStore } from './server-store.ts';
 import type { ToolDraft } from './tool-draft.ts';
+import { UpstreamStore } from './upstream-store.ts';
 
 export type { ToolDraft } from './tool-draft.ts';
 
@@ -83,6 +84,11 @@ export class RegistryStore {
   /** The data sources table on the same connection (a registry apply writes all three in one transaction). */
   dataSourceStore(): DataSourceStore {
     return new DataSourceStore(this.db);
+  }
+
+  /** The upstreams table on the same connection (a registry apply writes it in the same transaction). */
+  upstreamStore(): UpstreamStore {
+    return new UpstreamStore(this.db);
   }
 
   /** Name what this transaction's tool writes are in their revisions (`rollback`); transaction-local. */

@@ -2,7 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { sqlStateOf } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Db } from './client.ts';
-import { type UpstreamRow, upstreams } from './schema.ts';
+import { servers, type UpstreamRow, upstreams } from './schema.ts';
 
 /** An upstream as stored (the columns of `upstreams`, timestamps as dates). */
 export type StoredUpstream = Omit<UpstreamRow, 'headers' | 'env'> & { headers: Record<string, string>; env: Record<string, string> };
@@ -46,6 +46,12 @@ export class UpstreamStore {
 
   async list(): Promise<StoredUpstream[]> {
     return (await this.db.select().from(upstreams).orderBy(asc(upstreams.id))).map(stored);
+  }
+
+  /** Whether the server an upstream would feed exists (read in the write's transaction, locking it against a delete). */
+  async serverExists(id: string): Promise<boolean> {
+    const rows = await this.db.select({ id: servers.id }).from(servers).where(eq(servers.id, id)).for('share');
+    return rows.length > 0;
   }
 
   async getForUpdate(id: string): Promise<StoredUpstream | undefined> {

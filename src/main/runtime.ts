@@ -134,6 +134,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     // Before the first snapshots load, so sql tools find their sources.
     await dataSourceCatalog.load();
     const dataSourceWrites = new DataSourceWrites({ store: dataSourceStore, catalog: dataSourceCatalog, health: status.database, audit });
+    const upstreams = options.upstreams
+      ? {
+          upstreams: options.upstreams,
+          registry: new UpstreamRegistry({
+            store: new UpstreamStore(database.db),
+            upstreams: options.upstreams,
+            sync: new UpstreamSync({ writes, upstreams: options.upstreams, logger }),
+            logger,
+            health: status.database,
+            audit,
+          }),
+        }
+      : undefined;
     const registryFiles = new RegistryFiles({
       store,
       writes,
@@ -144,8 +157,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       audit,
       strictToolNames: config.strictToolNames,
       // Read when an apply committed: main/ sets the server manager's reconcile on serverWrites after this.
-      afterApply: async ({ servers, dataSources }) => {
+      afterApply: async ({ servers, dataSources, upstreams: upstreamsWritten }) => {
         if (dataSources) await dataSourceCatalog.reload();
+        if (upstreamsWritten) await upstreams?.registry.reload();
         if (servers.length) await serverWrites.afterWrite?.(servers);
       },
     });
@@ -187,19 +201,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       audit,
       auditStore,
       metrics,
-      upstreams: options.upstreams
-        ? {
-            upstreams: options.upstreams,
-            registry: new UpstreamRegistry({
-              store: new UpstreamStore(database.db),
-              upstreams: options.upstreams,
-              sync: new UpstreamSync({ writes, upstreams: options.upstreams, logger }),
-              logger,
-              health: status.database,
-              audit,
-            }),
-          }
-        : undefined,
+      upstreams,
     };
   } catch (error) {
     if (!options.database) await database.close().catch(() => {});

@@ -1,11 +1,14 @@
 import type { DataSourceDraft } from '../db/data-source-store.ts';
 import type { ServerFields } from '../db/server-store.ts';
+import type { UpstreamDraft } from '../db/upstream-store.ts';
 import type { Handler } from '../handlers/define.ts';
+import { MCP_PROXY } from '../handlers/kinds/mcp-proxy/index.ts';
 import { type AppError, type FieldIssue, isAppError } from '../shared/errors.ts';
 import { createDraft, parseCreateSourceBody } from './data-source-body.ts';
 import { type CreateToolBody, checkDraft, resolveDraft, type ToolDraft } from './definition.ts';
 import type { FileTool, RegistryDocument } from './registry-file.ts';
 import type { SchemaLimits } from './schema-limits.ts';
+import { parseCreateUpstreamBody } from './upstream-body.ts';
 
 /**
  * What a registry file says the registry is, resolved: each server's row,
@@ -34,9 +37,15 @@ export interface DesiredSource {
   at: string;
 }
 
+export interface DesiredUpstream {
+  draft: UpstreamDraft;
+  at: string;
+}
+
 export interface DesiredRegistry {
   servers: Map<string, DesiredServer>;
   dataSources: Map<string, DesiredSource>;
+  upstreams: Map<string, DesiredUpstream>;
 }
 
 /** An AppError's field issues under a prefix (`/servers/0/tools/2` + `/inputSchema/type`). */
@@ -66,6 +75,13 @@ export function resolveDocument(document: RegistryDocument, handlers: ReadonlyMa
     server.tools.forEach((tool, position) => {
       const toolAt = `${at}/tools/${position}`;
       if (tools.has(tool.name)) issues.push({ path: `${toolAt}/name`, message: `tool "${tool.name}" is listed twice on server "${server.id}"` });
+      if (tool.handler === MCP_PROXY) {
+        issues.push({
+          path: `${toolAt}/handler`,
+          message: `"${MCP_PROXY}" tools are synced from an upstream MCP server: list the upstream under "upstreams" instead of its tools`,
+        });
+        return;
+      }
       const handler = handlers.get(tool.handler ?? tool.name);
       // As in seeds: an omitted description is the handler's.
       const body = toolBody({ ...tool, description: tool.description ?? handler?.description ?? '' });
@@ -105,7 +121,17 @@ export function resolveDocument(document: RegistryDocument, handlers: ReadonlyMa
       issues.push(...issuesUnder(at, error));
     }
   });
-  return { servers, dataSources };
+  const upstreams = new Map<string, DesiredUpstream>();
+  document.upstreams.forEach((upstream, index) => {
+    const at = `/upstreams/${index}`;
+    if (upstreams.has(upstream.id)) issues.push({ path: `${at}/id`, message: `upstream "${upstream.id}" is listed twice` });
+    try {
+      upstreams.set(upstream.id, { draft: parseCreateUpstreamBody(upstream).draft, at });
+    } catch (error) {
+      issues.push(...issuesUnder(at, error));
+    }
+  });
+  return { servers, dataSources, upstreams };
 }
 
 /** The schema and config checks of the tools about to be written; their problems, with their paths in the file. */

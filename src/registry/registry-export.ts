@@ -1,6 +1,8 @@
 import type { StoredDataSource } from '../db/data-source-store.ts';
 import type { ServerRow, ToolRow } from '../db/schema.ts';
+import type { StoredUpstream } from '../db/upstream-store.ts';
 import type { Handler } from '../handlers/define.ts';
+import { MCP_PROXY } from '../handlers/kinds/mcp-proxy/index.ts';
 import { SAMPLES_SOURCE_ID } from '../providers/data-sources/types.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { sameJson } from '../shared/json-equal.ts';
@@ -8,6 +10,7 @@ import { lazyRequire } from '../shared/lazy-require.ts';
 import { SOURCE_DEFAULTS } from './data-source-body.ts';
 import { resolveDraft } from './definition.ts';
 import type { RegistryFileFormat } from './registry-file.ts';
+import { UPSTREAM_DEFAULTS } from './upstream-body.ts';
 
 const jsYaml = lazyRequire<typeof import('js-yaml')>('js-yaml');
 
@@ -73,15 +76,36 @@ export function exportedSource(source: StoredDataSource): Record<string, unknown
   return entry;
 }
 
+/**
+ * An upstream MCP server (headers and env hold only secret references). Its
+ * `transport` is written only when it is not what the file's fields imply
+ * (stdio when there is a command and no url), its `prefix` only when it is not its id.
+ */
+export function exportedUpstream(row: StoredUpstream): Record<string, unknown> {
+  const entry: Record<string, unknown> = { id: row.id, server: row.serverId };
+  const implied = row.command && !row.url ? 'stdio' : 'streamable-http';
+  if (row.transport !== implied) entry.transport = row.transport;
+  if (row.url !== null) entry.url = row.url;
+  if (row.command !== null) entry.command = row.command;
+  if (row.prefix !== row.id) entry.prefix = row.prefix;
+  for (const key of Object.keys(UPSTREAM_DEFAULTS) as (keyof typeof UPSTREAM_DEFAULTS)[]) {
+    if (!sameJson(row[key], UPSTREAM_DEFAULTS[key])) entry[key] = sorted(row[key]);
+  }
+  return entry;
+}
+
 export interface ExportInput {
   servers: readonly ServerRow[];
+  /** Rows synced from upstreams (handler mcp-proxy) are left out: the file lists their upstream. */
   tools: readonly ToolRow[];
   dataSources: readonly StoredDataSource[] | undefined;
+  upstreams?: readonly StoredUpstream[] | undefined;
 }
 
 export function exportDocument(input: ExportInput, handlers: ReadonlyMap<string, Handler>): Record<string, unknown> {
   const byServer = new Map<string, ToolRow[]>();
   for (const tool of input.tools) {
+    if (tool.handler === MCP_PROXY) continue;
     const list = byServer.get(tool.serverId);
     if (list) list.push(tool);
     else byServer.set(tool.serverId, [tool]);
@@ -96,6 +120,7 @@ export function exportDocument(input: ExportInput, handlers: ReadonlyMap<string,
       .map(exportedSource)
       .filter((entry) => entry !== undefined);
   }
+  if (input.upstreams?.length) document.upstreams = [...input.upstreams].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(exportedUpstream);
   return document;
 }
 

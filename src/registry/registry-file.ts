@@ -13,8 +13,9 @@ const yaml = lazyRequire<typeof import('yaml')>('yaml');
 
 /**
  * The registry file: one format (YAML or JSON) for seeds/, `toolport export`
- * and `toolport apply` — servers with their tools, and data sources (URLs
- * only as secret references). Its JSON Schema is schemas/registry-file.schema.json.
+ * and `toolport apply` — servers with their tools, data sources (URLs only
+ * as secret references) and upstream MCP servers (credentials likewise; the
+ * tools synced from them are theirs, not the file's). Its JSON Schema is schemas/registry-file.schema.json.
  * An omitted field means its default (a registry file says what the registry
  * is, not what to change); a tool's omitted description or schemas come
  * from the handler of its name, as for POST /tools.
@@ -49,13 +50,17 @@ const FileServer = v.strictObject(
 /** Checked in full by the data-source write rules (data-source-body.ts); here only its id and that it is an object. */
 const FileDataSource = v.looseObject({ id: v.string('must be a string') }, 'must be an object with an "id"');
 
+/** Checked in full by the upstream write rules (upstream-body.ts), as POST /upstreams checks it. */
+const FileUpstream = v.looseObject({ id: v.string('must be a string') }, 'must be an object with an "id"');
+
 export const RegistryFileSchema = v.strictObject(
   {
     $schema: v.optional(v.string('must be a string')),
     servers: v.optional(v.array(FileServer, 'must be a list of servers'), []),
     dataSources: v.optional(v.array(FileDataSource, 'must be a list of data sources'), []),
+    upstreams: v.optional(v.array(FileUpstream, 'must be a list of upstreams'), []),
   },
-  'is not a known top-level field (servers, dataSources)',
+  'is not a known top-level field (servers, dataSources, upstreams)',
 );
 
 export type FileTool = v.InferOutput<typeof FileTool>;
@@ -125,7 +130,7 @@ export function parseRegistryFile(text: string, fileName: string, format: Regist
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new AppError(
       'bad_request',
-      `${fileName} must hold an object with "servers" (and "dataSources"), not ${Array.isArray(value) ? 'a list' : String(value)}`,
+      `${fileName} must hold an object with "servers" (and "dataSources", "upstreams"), not ${Array.isArray(value) ? 'a list' : String(value)}`,
       {
         details: [{ path: '/', message: 'must be an object' }],
       },

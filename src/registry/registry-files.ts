@@ -1,7 +1,9 @@
 import type { StoredDataSource } from '../db/data-source-store.ts';
 import type { RegistryStore } from '../db/registry-store.ts';
 import type { ServerRow, ToolRow } from '../db/schema.ts';
+import type { StoredUpstream } from '../db/upstream-store.ts';
 import type { Handler } from '../handlers/define.ts';
+import { MCP_PROXY } from '../handlers/kinds/mcp-proxy/index.ts';
 import type { AuditEntry } from '../observability/audit-entry.ts';
 import { type ActorInput, type AuditRecorder, actorColumns, writeActor } from '../observability/audit-write.ts';
 import { SAMPLES_SOURCE_ID } from '../providers/data-sources/types.ts';
@@ -10,7 +12,7 @@ import { checkServerComposition } from './composed-clashes.ts';
 import { assertNoIssues, checkTools, type DesiredRegistry, resolveDocument } from './registry-desired.ts';
 import { exportDocument, serializeDocument } from './registry-export.ts';
 import { type ParsedRegistryFile, parseRegistryFile, type RegistryFileFormat, registryFileError } from './registry-file.ts';
-import { type PlanOptions, type PlanStep, planRegistry, type RegistryPlan, type RegistryState, scopeOf } from './registry-plan.ts';
+import { type PlanOptions, type PlanStep, planRegistry, type RegistryPlan, type RegistryState, scopeOf, upstreamInScope } from './registry-plan.ts';
 import type { SchemaLimits } from './schema-limits.ts';
 import { assertPortFree } from './server-writes.ts';
 import type { ToolWrites } from './tool-writes.ts';
@@ -31,8 +33,8 @@ export interface RegistryFilesDeps {
   limits?: SchemaLimits | undefined;
   audit?: AuditRecorder | undefined;
   strictToolNames: boolean;
-  /** Once an apply committed: bring this process's listeners (servers written) and data sources in line. */
-  afterApply?: ((written: { servers: string[]; dataSources: boolean }) => Promise<void>) | undefined;
+  /** Once an apply committed: bring this process's listeners (servers written), data sources and upstream connections in line. */
+  afterApply?: ((written: Written) => Promise<void>) | undefined;
 }
 
 export interface ApplyOptions extends PlanOptions {
@@ -44,6 +46,13 @@ export interface ApplyOptions extends PlanOptions {
   fileName: string;
   /** How to read it; default: by the name's extension, else by its first character. */
   format?: RegistryFileFormat | undefined;
+}
+
+/** What an apply wrote, for what must follow it in this process. */
+export interface Written {
+  servers: string[];
+  dataSources: boolean;
+  upstreams: boolean;
 }
 
 export interface ApplyResult {
@@ -64,7 +73,8 @@ export class RegistryFiles {
       throw new AppError('not_found', `No server ${missing.map((id) => `"${id}"`).join(', ')} to export (servers: ${all.map((row) => row.id).join(', ')})`);
     const tools = await store.listAllTools(options.servers ? servers.map((row) => row.id) : undefined);
     const dataSources = options.servers ? undefined : await store.dataSourceStore().list();
-    return serializeDocument(exportDocument({ servers, tools, dataSources }, this.deps.handlers), options.format);
+    const upstreams = (await store.upstreamStore().list()).filter((row) => !options.servers || options.servers.includes(row.serverId));
+    return serializeDocument(exportDocument({ servers, tools, dataSources, upstreams }, this.deps.handlers), options.format);
   }
 
   /** Parse, resolve and check a file (no database): its problems all at once, by path. */
@@ -79,7 +89,7 @@ export class RegistryFiles {
   async apply(by: ActorInput, text: string, options: ApplyOptions): Promise<ApplyResult> {
     const who = writeActor(by);
     const { file, desired } = this.read(text, options.fileName, options.format);
-    const written: { servers: string[]; dataSources: boolean } = { servers: [], dataSources: false };
+    const written: Written = { servers: [], dataSources: false, upstreams: false };
     const entries: AuditEntry[] = [];
     const batchActor = { ...who, import: { kind: 'registry-apply', file: options.fileName } };
     const plan = await this.deps.writes.batch(batchActor, async (writes, store) => {
@@ -115,7 +125,7 @@ export class RegistryFiles {
       writes: ToolWrites;
       store: RegistryStore;
       who: ReturnType<typeof writeActor>;
-      written: { servers: string[]; dataSources: boolean };
+      written: Written;
       entries: AuditEntry[];
     },
   ): Promise<void> {
@@ -165,6 +175,8 @@ export class RegistryFiles {
       if (!written.servers.includes(tool.serverId)) written.servers.push(tool.serverId);
     }
     for (const row of composed) await checkServerComposition(servers, row, this.deps.strictToolNames);
+    await this.writeUpstreams(plan, store, note);
+    if (plan.steps.some((step) => step.kind === 'upstream')) written.upstreams = true;
     for (const step of by('delete', 'server')) {
       await servers.delete(step.id);
       note('server.delete', { toolsDeleted: step.tools ?? 0 }, step.id);
@@ -183,6 +195,54 @@ export class RegistryFiles {
       written.dataSources = true;
     }
   }
+
+  /**
+   * Upstreams after the servers they feed: each one's server must exist once
+   * the plan is applied, and a server the plan deletes may keep none. Their
+   * tools follow when this process (and every other, through the change
+   * feed) reconnects and syncs.
+   */
+  private async writeUpstreams(
+    plan: RegistryPlan,
+    store: RegistryStore,
+    note: (action: string, details: Record<string, unknown>, serverId?: string | null) => void,
+  ) {
+    const upstreams = store.upstreamStore();
+    const deletedServers = new Set(plan.steps.flatMap((step) => (step.kind === 'server' && step.action === 'delete' ? [step.id] : [])));
+    const known = new Set((await store.listServers()).map((row) => row.id));
+    for (const step of plan.steps) {
+      if (step.kind !== 'upstream') continue;
+      if (step.action === 'delete') {
+        const removed = await upstreams.delete(step.id);
+        note('upstream.delete', { upstream: step.id, server: removed.serverId }, removed.serverId);
+        continue;
+      }
+      const draft = step.upstream!.draft;
+      if (!known.has(draft.serverId) || deletedServers.has(draft.serverId)) {
+        throw new AppError(
+          'bad_request',
+          `Upstream "${step.id}" feeds server "${draft.serverId}", which ${deletedServers.has(draft.serverId) ? 'this apply deletes' : 'is neither in the file nor in the registry'}: nothing was applied`,
+          { details: [{ path: `${step.at}/server`, message: `no server "${draft.serverId}"` }] },
+        );
+      }
+      if (step.action === 'create') await upstreams.insert(step.id, draft);
+      else await upstreams.update(step.id, draft);
+      note(
+        step.action === 'create' ? 'upstream.create' : 'upstream.update',
+        { upstream: step.id, server: draft.serverId, transport: draft.transport },
+        draft.serverId,
+      );
+    }
+    for (const id of deletedServers) {
+      const kept = (await upstreams.list()).filter((row) => row.serverId === id);
+      if (kept.length) {
+        throw new AppError(
+          'conflict',
+          `Server "${id}" is not in the file but upstream${kept.length === 1 ? '' : 's'} ${kept.map((row) => `"${row.id}"`).join(', ')} still feed${kept.length === 1 ? 's' : ''} it: nothing was applied`,
+        );
+      }
+    }
+  }
 }
 
 function splitToolId(id: string): [string, string] {
@@ -197,6 +257,8 @@ async function loadState(store: RegistryStore, desired: DesiredRegistry, options
   const scope = scopeOf(desired, { servers }, options);
   const tools = new Map<string, Map<string, ToolRow>>();
   for (const row of scope.length ? await store.listAllTools(scope) : []) {
+    // Synced from an upstream: the upstream's, neither compared nor pruned.
+    if (row.handler === MCP_PROXY) continue;
     let named = tools.get(row.serverId);
     if (!named) tools.set(row.serverId, (named = new Map()));
     named.set(row.name, row);
@@ -204,5 +266,7 @@ async function loadState(store: RegistryStore, desired: DesiredRegistry, options
   const dataSources = new Map<string, StoredDataSource>();
   if (options.servers === undefined)
     for (const source of await store.dataSourceStore().list()) if (source.id !== SAMPLES_SOURCE_ID) dataSources.set(source.id, source);
-  return { servers, tools, dataSources };
+  const upstreams = new Map<string, StoredUpstream>();
+  for (const row of await store.upstreamStore().list()) if (upstreamInScope(row.serverId, options)) upstreams.set(row.id, row);
+  return { servers, tools, dataSources, upstreams };
 }

@@ -6,7 +6,7 @@ import type { FieldChange, PlannedChange, RegistryPlan } from './registry-plan.t
  * a summary line. Long values are cut; the JSON form (planView) has them whole.
  */
 const SYMBOL = { create: '+', update: '~', delete: '-' } as const;
-const KIND = { server: 'server', tool: 'tool', dataSource: 'data source' } as const;
+const KIND = { server: 'server', tool: 'tool', dataSource: 'data source', upstream: 'upstream' } as const;
 const MAX_VALUE = 80;
 const MAX_PATCH_LINES = 8;
 

@@ -3,9 +3,10 @@ import { createPatch, type Operation } from 'rfc6902';
 import type { DataSourceDraft, StoredDataSource } from '../db/data-source-store.ts';
 import { draftOfRow } from '../db/registry-store.ts';
 import type { ServerRow, ToolRow } from '../db/schema.ts';
+import type { StoredUpstream, UpstreamDraft } from '../db/upstream-store.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { sameJson } from '../shared/json-equal.ts';
-import type { DesiredRegistry, DesiredServer, DesiredSource, DesiredTool } from './registry-desired.ts';
+import type { DesiredRegistry, DesiredServer, DesiredSource, DesiredTool, DesiredUpstream } from './registry-desired.ts';
 import { serverFieldsOf } from './server-writes.ts';
 
 /**
@@ -17,15 +18,17 @@ import { serverFieldsOf } from './server-writes.ts';
  */
 export interface RegistryState {
   servers: Map<string, ServerRow>;
-  /** Tools of the servers in scope, by server id then name. */
+  /** Tools of the servers in scope, by server id then name (not those synced from upstreams: those are the upstream's). */
   tools: Map<string, Map<string, ToolRow>>;
   dataSources: Map<string, StoredDataSource>;
+  /** The upstreams in scope (all, or those feeding the servers asked for). */
+  upstreams: Map<string, StoredUpstream>;
 }
 
 export interface PlanOptions {
-  /** Only these servers (and their tools); data sources are left alone. Undefined: every server the file names (every server, with prune). */
+  /** Only these servers (their tools and upstreams); data sources are left alone. Undefined: every server the file names (every server, with prune). */
   servers?: readonly string[] | undefined;
-  /** Delete what the file does not name (tools of its servers, servers, data sources). */
+  /** Delete what the file does not name (tools of its servers, servers, data sources, upstreams). */
   prune?: boolean | undefined;
   /** `missing` (seeding): create what is absent, change nothing that exists. */
   mode?: 'sync' | 'missing' | undefined;
@@ -43,9 +46,9 @@ export interface FieldChange {
 export type PlanAction = 'create' | 'update' | 'delete';
 
 export interface PlannedChange {
-  kind: 'server' | 'tool' | 'dataSource';
+  kind: 'server' | 'tool' | 'dataSource' | 'upstream';
   action: PlanAction;
-  /** The server id, `server/tool`, or the data source id. */
+  /** The server id, `server/tool`, the data source id or the upstream id. */
   id: string;
   /** Update: the fields that differ. */
   fields: FieldChange[];
@@ -60,19 +63,21 @@ export interface PlanStep extends PlannedChange {
   server?: DesiredServer;
   tool?: DesiredTool & { serverId: string; current?: ToolRow };
   source?: DesiredSource;
+  upstream?: DesiredUpstream;
   row?: ServerRow;
 }
 
 export interface RegistryPlan {
   steps: PlanStep[];
   summary: { create: number; update: number; delete: number; unchanged: number };
-  /** The servers the plan covers, and whether data sources are part of it. */
+  /** The servers the plan covers (their tools and upstreams), and whether data sources are part of it. */
   scope: { servers: string[]; dataSources: boolean };
   fingerprint: string;
 }
 
 const TOOL_FIELD_NAMES: Record<string, string> = { handlerConfig: 'config' };
 const SERVER_FIELD_NAMES: Record<string, string> = { toolPrefix: 'prefix' };
+const UPSTREAM_FIELD_NAMES: Record<string, string> = { serverId: 'server' };
 
 function fieldChanges(before: Record<string, unknown>, after: Record<string, unknown>, names: Record<string, string>): FieldChange[] {
   const changes: FieldChange[] = [];
@@ -100,6 +105,17 @@ function sourceDraftOf(row: StoredDataSource): DataSourceDraft {
   return { description, url, access, poolSize, statementTimeoutMs, rowLimit, enabled };
 }
 
+/** The writable columns of an upstream, as a file entry resolves to them. */
+function upstreamDraftOf(row: StoredUpstream): UpstreamDraft {
+  const { id: _id, createdAt: _created, updatedAt: _updated, ...draft } = row;
+  return draft;
+}
+
+/** The upstreams a plan covers: every one, or (with servers asked for) those feeding them. */
+export function upstreamInScope(serverId: string, options: PlanOptions): boolean {
+  return options.servers === undefined || options.servers.includes(serverId);
+}
+
 /** The servers a plan covers: those asked for; else the file's (and, with prune, the registry's too). */
 export function scopeOf(desired: DesiredRegistry, state: Pick<RegistryState, 'servers'>, options: PlanOptions): string[] {
   const ids = options.servers ? new Set(options.servers) : new Set([...desired.servers.keys(), ...(options.prune ? state.servers.keys() : [])]);
@@ -116,6 +132,7 @@ export function fingerprintOf(state: RegistryState, scope: RegistryPlan['scope']
       parts.push(`t:${id}/${name}:${tool.version}`);
   }
   if (scope.dataSources) for (const [id, source] of [...state.dataSources].sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`d:${id}:${source.updatedAt}`);
+  for (const [id, upstream] of [...state.upstreams].sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`u:${id}:${upstream.updatedAt.toISOString()}`);
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
 }
 
@@ -169,6 +186,19 @@ export function planRegistry(desired: DesiredRegistry, state: RegistryState, opt
       for (const name of [...tools.keys()].sort())
         if (!want.tools.has(name)) steps.push({ kind: 'tool', action: 'delete', id: `${serverId}/${name}`, fields: [] });
   }
+
+  for (const [id, upstream] of [...desired.upstreams].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!upstreamInScope(upstream.draft.serverId, options)) continue;
+    const current = state.upstreams.get(id);
+    if (!current) steps.push({ kind: 'upstream', action: 'create', id, fields: [], at: upstream.at, upstream });
+    else {
+      const fields = syncing ? fieldChanges(upstreamDraftOf(current) as never, upstream.draft as never, UPSTREAM_FIELD_NAMES) : [];
+      if (fields.length) steps.push({ kind: 'upstream', action: 'update', id, fields, at: upstream.at, upstream });
+      else unchanged++;
+    }
+  }
+  if (prune)
+    for (const id of [...state.upstreams.keys()].sort()) if (!desired.upstreams.has(id)) steps.push({ kind: 'upstream', action: 'delete', id, fields: [] });
 
   const count = (action: PlanAction) => steps.filter((step) => step.action === action).length;
   return {

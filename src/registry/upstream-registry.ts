@@ -76,7 +76,14 @@ export class UpstreamRegistry {
     const id = (body as { id?: unknown } | null)?.id;
     return this.audited(by, 'upstream.create', typeof id === 'string' ? id : undefined, async (actor) => {
       const parsed = parseCreateUpstreamBody(body);
-      return this.run(actor, (store) => store.insert(parsed.id, parsed.draft));
+      return this.run(actor, async (store) => {
+        if (!(await store.serverExists(parsed.draft.serverId))) {
+          throw new AppError('bad_request', `Invalid upstream: /server names no server ("${parsed.draft.serverId}")`, {
+            details: [{ path: '/server', message: `no server "${parsed.draft.serverId}" (GET /servers lists them)` }],
+          });
+        }
+        return store.insert(parsed.id, parsed.draft);
+      });
     });
   }
 

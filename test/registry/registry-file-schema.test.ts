@@ -54,6 +54,9 @@ describe('schemas/registry-file.schema.json', () => {
     ],
     ['a literal data source URL', { dataSources: [{ id: 'db', url: 'postgres://u:p@h/d' }] }],
     ['a data source without a URL', { dataSources: [{ id: 'db' }] }],
+    ['an upstream without a server', { upstreams: [{ id: 'up', url: 'http://127.0.0.1:8765/mcp' }] }],
+    ['an upstream with neither url nor command', { upstreams: [{ id: 'up', server: 'utility' }] }],
+    ['an unknown upstream field', { upstreams: [{ id: 'up', server: 'utility', url: 'http://127.0.0.1:8765/mcp', retries: 3 }] }],
   ];
   it.each(refused)('refuses %s, as the parser does', (_what, document) => {
     expect(validate(document)).toBe(false);
@@ -74,6 +77,10 @@ describe('schemas/registry-file.schema.json', () => {
         { id: 'ops', port: null, prefix: null, tools: [{ name: 'get_time' }, { name: 'clock', description: 'Clock', handler: 'get_time', rateLimit: '10/s' }] },
       ],
       dataSources: [{ id: 'warehouse', url: '${secret:WAREHOUSE_URL}', rowLimit: 10 }],
+      upstreams: [
+        { id: 'vendor', server: 'ops', url: 'https://mcp.example.com/mcp', headers: { authorization: 'Bearer ${secret:VENDOR_TOKEN}' }, priority: 1 },
+        { id: 'local', server: 'ops', command: 'node', args: ['server.mjs'], exclude: ['debug_*'] },
+      ],
     };
     expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
     expect(parseRegistryFile(JSON.stringify(document), 'file.json').document.servers[0]!.tools).toHaveLength(2);

@@ -85,3 +85,51 @@ describe('failover within a prefix', () => {
     expect(await names()).toContain('calc_sum');
   });
 });
+
+describe('round-robin and per-call retries', () => {
+  let one: UpstreamServer;
+  let two: UpstreamServer;
+  const t = useToolport('pglite', { TOOLPORT_CALL_TIMEOUT_MS: '5000' });
+  const { post, call, names } = helpers(() => t.app.urls.utility!);
+  beforeAll(async () => {
+    [one, two] = await Promise.all([startUpstreamServer(), startUpstreamServer()]);
+  });
+  afterAll(async () => {
+    await Promise.all([one?.close(), two?.close()]);
+  });
+
+  it('members of one priority take turns', async () => {
+    expect((await post('/upstreams', { id: 'one', server: 'utility', url: one.url, prefix: 'rr' })).status).toBe(201);
+    expect((await post('/upstreams', { id: 'two', server: 'utility', url: two.url, prefix: 'rr' })).status).toBe(201);
+    await within(3000, async () => ((await names()).includes('rr_sum') ? true : undefined), 'rr_sum');
+    await within(
+      3000,
+      async () => {
+        const statuses = (await json(await fetch(`${t.app.urls.utility}/upstreams`))).upstreams.map(
+          (u: { status: { connection: string } }) => u.status.connection,
+        );
+        return statuses.join() === 'connected,connected' ? true : undefined;
+      },
+      'both connected',
+    );
+    for (let i = 0; i < 6; i++) expect((await call('rr_sum', { a: 1, b: i })).status).toBe(200);
+    expect(one.calls.filter((name) => name === 'sum')).toHaveLength(3);
+    expect(two.calls.filter((name) => name === 'sum')).toHaveLength(3);
+    for (const id of ['one', 'two']) await fetch(`${t.app.urls.utility}/upstreams/${id}`, { method: 'DELETE' });
+  });
+
+  it('a call whose connection was lost is retried once the upstream is back (maxRetries), within the call time', async () => {
+    const port = one.port;
+    expect((await post('/upstreams', { id: 'solo', server: 'utility', url: one.url, maxRetries: 4, healthIntervalMs: 600_000 })).status).toBe(201);
+    await within(3000, async () => ((await names()).includes('solo_sum') ? true : undefined), 'solo_sum');
+    expect((await call('solo_sum', { a: 1, b: 1 })).status).toBe(200);
+    // Gone while Toolport still holds it as connected (no ping for ten minutes); back 100 ms later, on the same port.
+    await one.close();
+    const back = new Promise<UpstreamServer>((resolve) => setTimeout(() => resolve(startUpstreamServer(port)), 100));
+    const answer = await call('solo_sum', { a: 2, b: 3 });
+    one = await back;
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.structuredContent).toEqual({ sum: 5 });
+    expect(t.app.toolport.runtime.upstreams!.upstreams.retried).toBeGreaterThanOrEqual(1);
+  });
+});

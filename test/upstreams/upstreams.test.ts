@@ -43,6 +43,7 @@ describe.each(backends)('upstream MCP servers (%s)', (backend) => {
       [{ id: 'x', server: 'utility', url: upstream.url, headers: { authorization: 'Bearer abc123' } }, '/headers', /credential.*reference/],
       [{ id: 'Bad Id', server: 'utility', url: upstream.url }, '/id', /a–z/],
       [{ id: 'x', server: 'utility', url: upstream.url, retries: 3 }, '/retries', /not a field of an upstream/],
+      [{ id: 'x', server: 'nowhere', url: upstream.url }, '/server', /no server "nowhere"/],
     ];
     for (const [body, path, message] of cases) {
       const response = await post('/upstreams', body);

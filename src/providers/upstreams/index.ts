@@ -158,7 +158,15 @@ export class Upstreams {
     return this.definitions.map((d) => this.status(d.id)!).filter(Boolean);
   }
 
-  /** Call `tool` of the group; failover across members that cannot be reached. */
+  /**
+   * Call `tool` of the group: failover across members that cannot be
+   * reached, then — while the call's time lasts — up to `maxRetries` more
+   * rounds (the most any member allows) after a jittered backoff (100 ms
+   * doubling), so an upstream that restarts or reconnects meanwhile takes
+   * the call. Only a call that never reached an upstream is retried: an
+   * answer (an error included) or a timeout is final, as the upstream may
+   * have acted on it.
+   */
   async call(
     serverId: string,
     prefix: string,
@@ -166,18 +174,56 @@ export class Upstreams {
     args: Record<string, unknown>,
     options: { signal: AbortSignal; timeoutMs: number },
   ): Promise<CallToolResult> {
-    const members = this.callOrder(serverId, prefix);
-    if (!members.length) {
-      const defined = this.definitions.filter((d) => d.serverId === serverId && d.prefix === prefix);
-      const why = defined.map((d) => this.refusal(d)).filter(Boolean);
-      throw new AppError('unavailable', `No upstream serves "${prefix}" on server "${serverId}"${why.length ? `: ${why.join('; ')}` : ''}`);
-    }
     const deadline = performance.now() + options.timeoutMs;
     const refused: string[] = [];
+    const lostHere = new Set<string>();
+    for (let round = 0; ; round++) {
+      const members = this.callOrder(serverId, prefix);
+      if (!members.length) {
+        const defined = this.definitions.filter((d) => d.serverId === serverId && d.prefix === prefix);
+        const why = defined.map((d) => this.refusal(d)).filter(Boolean);
+        throw new AppError('unavailable', `No upstream serves "${prefix}" on server "${serverId}"${why.length ? `: ${why.join('; ')}` : ''}`);
+      }
+      refused.length = 0;
+      const outcome = await this.tryMembers(members, tool, args, options.signal, deadline, refused, lostHere);
+      if (outcome.result) return outcome.result;
+      const retries = Math.max(...members.map((link) => link.definition.maxRetries));
+      // Until the next reconnect of a member this call saw fail (and its connect), else a jittered backoff.
+      const reconnects = members.flatMap((link) => {
+        const at = lostHere.has(link.definition.id) ? link.status().nextAttemptAt : undefined;
+        return at ? [Date.parse(at) - Date.now() + RECONNECT_ALLOWANCE_MS] : [];
+      });
+      const pause = reconnects.length ? Math.max(10, Math.min(...reconnects)) : Math.random() * 100 * 2 ** round;
+      if (!outcome.retryable || round >= retries || deadline - performance.now() <= pause + 1) break;
+      await abortableDelay(pause, options.signal);
+      if (options.signal.aborted) throw options.signal.reason instanceof AppError ? options.signal.reason : new AppError('timeout', 'The call was cancelled');
+      this.retried++;
+    }
+    throw new AppError('unavailable', `No upstream of "${prefix}" could take the call of "${tool}": ${refused.join('; ') || 'no time left'}`);
+  }
+
+  /** Calls retried after a round in which no member could take them (for tests and metrics). */
+  retried = 0;
+
+  /** One round over the members in call order: the first result, or why none gave one (and whether another round may help). */
+  private async tryMembers(
+    members: readonly UpstreamLink[],
+    tool: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    deadline: number,
+    refused: string[],
+    lostHere: Set<string>,
+  ): Promise<{ result?: CallToolResult; retryable: boolean }> {
+    // Another round may help only where a member is (re)connecting or lost its connection during this call;
+    // a member down until its next attempt or with its breaker open fails fast, and a timeout is final.
+    let retryable = false;
+    let timedOut = false;
     for (const link of members) {
       const id = link.definition.id;
       if (!link.connected) {
         const status = link.status();
+        if (status.connection === 'connecting' || lostHere.has(id)) retryable = true;
         refused.push(
           `"${id}" is ${status.connection}${status.lastError ? ` (${status.lastError})` : ''}${status.nextAttemptAt ? `, reconnecting at ${status.nextAttemptAt}` : ''}`,
         );
@@ -190,18 +236,23 @@ export class Upstreams {
         continue;
       }
       const remaining = Math.floor(deadline - performance.now());
-      if (remaining <= 0) break;
+      if (remaining <= 0) return { retryable: false };
       try {
-        return await link.call(tool, args, { signal: options.signal, timeoutMs: Math.min(remaining, link.definition.timeoutMs) });
+        return { result: await link.call(tool, args, { signal, timeoutMs: Math.min(remaining, link.definition.timeoutMs) }), retryable: false };
       } catch (error) {
         if (error instanceof UpstreamAnswerError) throw new AppError('handler_failed', `Upstream "${id}" refused the call of "${tool}": ${error.message}`);
-        if (options.signal.aborted) throw options.signal.reason instanceof AppError ? options.signal.reason : error;
+        if (signal.aborted) throw signal.reason instanceof AppError ? signal.reason : error;
         if (!(error instanceof UpstreamDownError)) throw error;
+        if (/timed? ?out/i.test(error.message)) timedOut = true;
+        else {
+          retryable = true;
+          lostHere.add(id);
+        }
         refused.push(`"${id}" failed: ${error.message}`);
         this.deps.logger.warn('upstream call failed', { upstream: id, tool, error: error.message });
       }
     }
-    throw new AppError('unavailable', `No upstream of "${prefix}" could take the call of "${tool}": ${refused.join('; ') || 'no time left'}`);
+    return { retryable: retryable && !timedOut };
   }
 
   async close(): Promise<void> {
@@ -209,4 +260,21 @@ export class Upstreams {
     this.links.clear();
     await Promise.all(all);
   }
+}
+
+/** How long after a member's scheduled reconnect a retry waits for it to have connected. */
+const RECONNECT_ALLOWANCE_MS = 150;
+
+/** Wait `ms`, or less when `signal` aborts. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
