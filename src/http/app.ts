@@ -27,6 +27,7 @@ import { credential, requireScope, requireVisibility, type ScopeChallenge } from
 import { originGuard } from './middleware/origin-guard.ts';
 import { requestIds } from './middleware/request-id.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { changesRoutes } from './routes/changes.ts';
 import { dataSourcesRoutes } from './routes/data-sources.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { handlersRoutes, type KnownHandlers } from './routes/handlers.ts';
@@ -232,6 +233,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   );
   app.use('/handlers', reads);
   app.route('/handlers', handlersRoutes(deps.handlers));
+  app.route('/changes', changesRoutes({ server, reads }));
   app.route('/tools/packs', toolPacksRoutes({ catalog, writes: deps.writes, auth: writes, challenge, limits }));
   app.route(
     '/tools',

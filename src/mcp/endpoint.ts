@@ -1,10 +1,10 @@
 import { type AuthInfo, createMcpHandler, InMemoryServerEventBus, isLegacyRequest } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.ts';
 import { formatScopes } from '../auth/scopes.ts';
+import { onToolsChanged } from '../registry/tool-change-events.ts';
 import { jsonContentTypeProblem } from '../shared/content-type.ts';
 import { type BodyText, readBoundedText, tooLargeMessage } from '../shared/http-body.ts';
 import { findJsonProblem, jsonProblemMessage } from '../shared/json-guard.ts';
-import { onToolsChanged } from './events.ts';
 import { createFastPath, type EncodedResult } from './fast-path/index.ts';
 import { isSessionEraVersion } from './fast-path/plain-request.ts';
 import { SessionFastPath } from './fast-path/session-path.ts';

@@ -1,6 +1,6 @@
 import type { Server as SdkServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { onToolsChanged } from './events.ts';
+import { onToolsChanged } from '../registry/tool-change-events.ts';
 import { createMcpServer, type McpServerDeps } from './server.ts';
 
 /**

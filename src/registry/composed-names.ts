@@ -37,6 +37,8 @@ export const RESERVED_SERVER_IDS: ReadonlySet<string> = new Set([
   'keys',
   'audit',
   'data-sources',
+  'upstreams',
+  'changes',
   'registry',
   'metrics',
   'docs',

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { onToolsChanged } from '../../src/mcp/events.ts';
 import { listToolsPage, toMcpTool } from '../../src/mcp/tool-list.ts';
 import { serverCatalog } from '../../src/registry/catalog.ts';
 import type { Registry, ServerSnapshot, ToolEntry } from '../../src/registry/registry.ts';
 import type { AvailableTool } from '../../src/registry/snapshot.ts';
+import { onToolsChanged } from '../../src/registry/tool-change-events.ts';
 import { sleep } from './support.ts';
 
 function entry(name: string, extra: Record<string, unknown> = {}): ToolEntry {

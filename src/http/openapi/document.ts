@@ -2,6 +2,7 @@ import type { AvailableTool } from '../../registry/snapshot.ts';
 import { ERROR_RESPONSES, errorResponse, RESPONSES, ref, SCHEMAS } from './components.ts';
 import { type JsonSchema, requestSchema } from './json-schema.ts';
 import { isValibot, type OperationSpec } from './operation.ts';
+import { CHANGE_OPERATIONS } from './operations-changes.ts';
 import { MCP_OPERATIONS } from './operations-mcp.ts';
 import { PROCESS_OPERATIONS, PUBLIC_OPERATIONS } from './operations-process.ts';
 import { TOOL_OPERATIONS } from './operations-tools.ts';
@@ -11,6 +12,7 @@ import { UPSTREAM_OPERATIONS } from './operations-upstreams.ts';
 export const OPERATIONS: readonly OperationSpec[] = [
   ...PUBLIC_OPERATIONS,
   ...TOOL_OPERATIONS,
+  ...CHANGE_OPERATIONS,
   ...MCP_OPERATIONS,
   ...PROCESS_OPERATIONS,
   ...UPSTREAM_OPERATIONS,

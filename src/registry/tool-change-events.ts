@@ -1,4 +1,4 @@
-import type { ToolCatalog } from '../registry/catalog.ts';
+import type { ToolCatalog } from './catalog.ts';
 
 /**
  * A catalog's changes → one callback, coalesced: a burst (a bulk import, a
