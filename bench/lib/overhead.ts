@@ -5,11 +5,46 @@
  * — the targets' measure: on a shared machine the mean follows the tail,
  * i.e. the neighbours — with the means beside it.
  */
+import { cleanups, using } from '../cleanup.ts';
+import { ROOT } from '../common.ts';
 import type { Bench } from '../phases/bench.ts';
+import { type BenchDatabase, createPgliteDatabase, createPostgresDatabase } from './db.ts';
 import type { LoadRequest, LoadResult } from './load-types.ts';
 import type { Figure } from './measure.ts';
+import { LOAD_CPU, listeningPorts, spawnNode } from './processes.ts';
 import type { TargetResult } from './report.ts';
 import { capture, check, type Template } from './requests.ts';
+
+/**
+ * The fixture of an upstream's overhead rows: the upstream (`script`, a
+ * bench/servers file printing `listening <port>`) on the load generator's
+ * core, not Toolport's — an upstream is another machine, and sharing
+ * Toolport's one core would add two process hand-offs per call that no
+ * deployment has (measured: ~0.6 ms of the 0.88 ms at c=1) — and a fresh
+ * database of the bench's kind (Postgres when reachable), left empty:
+ * Toolport migrates and seeds it. Both are released after `work`, or by the
+ * bench's cleanup when it is interrupted.
+ */
+export async function withUpstream(
+  bench: Bench,
+  upstream: { name: string; script: string },
+  work: (upstreamUrl: string, db: BenchDatabase) => Promise<void>,
+): Promise<void> {
+  const server = spawnNode(upstream.name, ['--import', 'tsx', upstream.script, '0'], { cwd: ROOT, cpu: LOAD_CPU });
+  await using(server, async () => {
+    const [port] = await listeningPorts(server, 1);
+    const db = bench.db.kind === 'postgres' ? await createPostgresDatabase(bench.settings.databaseUrl!) : await createPgliteDatabase();
+    await db.release();
+    const dropDb = () => db.dispose();
+    cleanups.push(dropDb);
+    try {
+      await work(`http://127.0.0.1:${port}`, db);
+    } finally {
+      cleanups.splice(cleanups.indexOf(dropDb), 1);
+      await db.dispose();
+    }
+  });
+}
 
 /** One request captured before the load and checked; its exact bytes become every answer's expected body. */
 export async function expectedAnswer(url: string, template: Template, what: string, ok: (json: any) => boolean): Promise<LoadRequest> {

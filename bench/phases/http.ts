@@ -10,12 +10,10 @@
  * made by Toolport. The overhead is the difference of their median latencies
  * (the means beside it). Every answer of both is checked byte for byte.
  */
-import { cleanups, using } from '../cleanup.ts';
+import { using } from '../cleanup.ts';
 import { log, ROOT } from '../common.ts';
-import { createPgliteDatabase, createPostgresDatabase } from '../lib/db.ts';
 import { measureSides, type Side } from '../lib/measure.ts';
-import { expectedAnswer, overheadText, pushSoloRow } from '../lib/overhead.ts';
-import { LOAD_CPU, listeningPorts, spawnNode } from '../lib/processes.ts';
+import { expectedAnswer, overheadText, pushSoloRow, withUpstream } from '../lib/overhead.ts';
 import type { Template } from '../lib/requests.ts';
 import { startToolport } from '../lib/targets.ts';
 import type { Bench } from './bench.ts';
@@ -50,62 +48,43 @@ export const HTTP_LABEL = 'http tool − direct';
 
 export async function http(bench: Bench): Promise<void> {
   log('\n== http (an http tool against a direct call of its upstream)');
-  // On the load generator's core, not Toolport's: an upstream API is another machine, and sharing Toolport's one core
-  // would add two process hand-offs per call that no deployment has (measured: ~0.6 ms of the 0.88 ms at c=1).
-  const upstream = spawnNode('upstream', ['--import', 'tsx', 'bench/servers/upstream.ts', '0'], { cwd: ROOT, cpu: LOAD_CPU });
-  await using(upstream, async () => {
-    const [upstreamPort] = await listeningPorts(upstream, 1);
-    const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
-    // A fresh database of the bench's kind (Postgres when reachable), left empty: Toolport migrates and seeds it.
-    const db = bench.db.kind === 'postgres' ? await createPostgresDatabase(bench.settings.databaseUrl!) : await createPgliteDatabase();
-    await db.release();
-    const dropDb = () => db.dispose();
-    cleanups.push(dropDb);
-    try {
-      const toolport = await startToolport(db, { cwd: ROOT, servers: ['utility'], env: { TOOLPORT_HTTP_ALLOW: '127.0.0.1/32' } });
-      await using(toolport, async () => {
-        const url = toolport.urls.utility;
-        await registerTool(url, upstreamUrl);
+  // The upstream API on the load generator's core, and a fresh database (see withUpstream).
+  await withUpstream(bench, { name: 'upstream', script: 'bench/servers/upstream.ts' }, async (upstreamUrl, db) => {
+    const toolport = await startToolport(db, { cwd: ROOT, servers: ['utility'], env: { TOOLPORT_HTTP_ALLOW: '127.0.0.1/32' } });
+    await using(toolport, async () => {
+      const url = toolport.urls.utility;
+      await registerTool(url, upstreamUrl);
 
-        const quote = (json: any) => json?.symbol === SYMBOL && json?.price === 190.12;
-        const direct = await expectedAnswer(
-          upstreamUrl,
-          { method: 'GET', path: `/quote/${SYMBOL}`, headers: {} },
-          `GET /quote/${SYMBOL} on the upstream`,
-          quote,
-        );
-        const call: Template = {
-          method: 'POST',
-          path: '/tools/call',
-          headers: JSON_HEADERS,
-          body: JSON.stringify({ name: HTTP_TOOL_NAME, arguments: { symbol: SYMBOL } }),
-        };
-        const viaTool = await expectedAnswer(url, call, `${HTTP_TOOL_NAME} (http tool)`, (json) => json?.isError !== true && quote(json?.structuredContent));
-        const directSide: Side = { target: 'upstream', url: upstreamUrl, requests: [direct], requestsPerUnit: 1, bodyBytesPerUnit: direct.expect.body!.length };
-        const toolSide: Side = { target: 'toolport', url, requests: [viaTool], requestsPerUnit: 1, bodyBytesPerUnit: viaTool.expect.body!.length };
+      const quote = (json: any) => json?.symbol === SYMBOL && json?.price === 190.12;
+      const direct = await expectedAnswer(upstreamUrl, { method: 'GET', path: `/quote/${SYMBOL}`, headers: {} }, `GET /quote/${SYMBOL} on the upstream`, quote);
+      const call: Template = {
+        method: 'POST',
+        path: '/tools/call',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ name: HTTP_TOOL_NAME, arguments: { symbol: SYMBOL } }),
+      };
+      const viaTool = await expectedAnswer(url, call, `${HTTP_TOOL_NAME} (http tool)`, (json) => json?.isError !== true && quote(json?.structuredContent));
+      const directSide: Side = { target: 'upstream', url: upstreamUrl, requests: [direct], requestsPerUnit: 1, bodyBytesPerUnit: direct.expect.body!.length };
+      const toolSide: Side = { target: 'toolport', url, requests: [viaTool], requestsPerUnit: 1, bodyBytesPerUnit: viaTool.expect.body!.length };
 
-        log(`  GET /quote/${SYMBOL}: directly on the upstream, then through the http tool (interleaved), c=1`);
-        const [directFigure, toolFigure] = await measureSides(bench.generator, [directSide, toolSide], 1, bench.settings, log);
-        const overhead = overheadText(HTTP_LABEL, directFigure!, toolFigure!);
-        log(`    ${overhead ?? 'no figure: errors'}`);
-        const rssAfterMb = toolport.rss();
-        pushSoloRow(bench, {
-          id: HTTP_DIRECT,
-          label: `GET /quote/${SYMBOL} on the local upstream directly (no Toolport: the reference)`,
-          figure: directFigure!,
-          rssAfterMb,
-        });
-        pushSoloRow(bench, {
-          id: HTTP_TOOL,
-          label: 'REST /tools/call of an http tool (GET /quote/{symbol} on the same upstream)',
-          figure: toolFigure!,
-          rssAfterMb,
-          notes: [`http tool: the same upstream request directly and through Toolport, runs interleaved${overhead ? `; ${overhead}` : ''}`],
-        });
+      log(`  GET /quote/${SYMBOL}: directly on the upstream, then through the http tool (interleaved), c=1`);
+      const [directFigure, toolFigure] = await measureSides(bench.generator, [directSide, toolSide], 1, bench.settings, log);
+      const overhead = overheadText(HTTP_LABEL, directFigure!, toolFigure!);
+      log(`    ${overhead ?? 'no figure: errors'}`);
+      const rssAfterMb = toolport.rss();
+      pushSoloRow(bench, {
+        id: HTTP_DIRECT,
+        label: `GET /quote/${SYMBOL} on the local upstream directly (no Toolport: the reference)`,
+        figure: directFigure!,
+        rssAfterMb,
       });
-    } finally {
-      cleanups.splice(cleanups.indexOf(dropDb), 1);
-      await db.dispose();
-    }
+      pushSoloRow(bench, {
+        id: HTTP_TOOL,
+        label: 'REST /tools/call of an http tool (GET /quote/{symbol} on the same upstream)',
+        figure: toolFigure!,
+        rssAfterMb,
+        notes: [`http tool: the same upstream request directly and through Toolport, runs interleaved${overhead ? `; ${overhead}` : ''}`],
+      });
+    });
   });
 }

@@ -9,12 +9,10 @@
  * Toolport — the same MCP request, made by Toolport's client. The overhead
  * is the difference of their median latencies. Every answer is checked byte for byte.
  */
-import { cleanups, using } from '../cleanup.ts';
+import { using } from '../cleanup.ts';
 import { log, ROOT } from '../common.ts';
-import { createPgliteDatabase, createPostgresDatabase } from '../lib/db.ts';
 import { measureSides, type Side } from '../lib/measure.ts';
-import { expectedAnswer, overheadText, pushSoloRow } from '../lib/overhead.ts';
-import { LOAD_CPU, listeningPorts, spawnNode } from '../lib/processes.ts';
+import { expectedAnswer, overheadText, pushSoloRow, withUpstream } from '../lib/overhead.ts';
 import { modern, type Template } from '../lib/requests.ts';
 import { startToolport } from '../lib/targets.ts';
 import type { Bench } from './bench.ts';
@@ -41,57 +39,45 @@ async function addUpstream(toolportUrl: string, upstreamUrl: string): Promise<vo
 
 export async function upstream(bench: Bench): Promise<void> {
   log('\n== upstream (a proxied MCP tool against a direct call of its upstream)');
-  const server = spawnNode('mcp-upstream', ['--import', 'tsx', 'bench/servers/mcp-upstream.ts', '0'], { cwd: ROOT, cpu: LOAD_CPU });
-  await using(server, async () => {
-    const [port] = await listeningPorts(server, 1);
-    const upstreamUrl = `http://127.0.0.1:${port}`;
-    const db = bench.db.kind === 'postgres' ? await createPostgresDatabase(bench.settings.databaseUrl!) : await createPgliteDatabase();
-    await db.release();
-    const dropDb = () => db.dispose();
-    cleanups.push(dropDb);
-    try {
-      const toolport = await startToolport(db, { cwd: ROOT, servers: ['utility'] });
-      await using(toolport, async () => {
-        const url = toolport.urls.utility;
-        await addUpstream(url, upstreamUrl);
-        const quote = (json: any) => json?.symbol === SYMBOL && json?.price === 190.12;
-        const direct = await expectedAnswer(
-          upstreamUrl,
-          modern('tools/call', { name: 'quote', arguments: { symbol: SYMBOL } }, 'quote'),
-          'tools/call quote on the upstream',
-          (json) => quote(json?.result?.structuredContent),
-        );
-        const call: Template = {
-          method: 'POST',
-          path: '/tools/call',
-          headers: JSON_HEADERS,
-          body: JSON.stringify({ name: 'bench_quote', arguments: { symbol: SYMBOL } }),
-        };
-        const viaTool = await expectedAnswer(url, call, 'bench_quote (proxied)', (json) => quote(json?.structuredContent));
-        const directSide: Side = { target: 'upstream', url: upstreamUrl, requests: [direct], requestsPerUnit: 1, bodyBytesPerUnit: direct.expect.body!.length };
-        const toolSide: Side = { target: 'toolport', url, requests: [viaTool], requestsPerUnit: 1, bodyBytesPerUnit: viaTool.expect.body!.length };
-        log('  tools/call quote: directly on the upstream, then through Toolport (interleaved), c=1');
-        const [directFigure, toolFigure] = await measureSides(bench.generator, [directSide, toolSide], 1, bench.settings, log);
-        const overhead = overheadText(UPSTREAM_LABEL, directFigure!, toolFigure!);
-        log(`    ${overhead ?? 'no figure: errors'}`);
-        const rssAfterMb = toolport.rss();
-        pushSoloRow(bench, {
-          id: UPSTREAM_DIRECT,
-          label: 'MCP tools/call on the local upstream directly (no Toolport: the reference)',
-          figure: directFigure!,
-          rssAfterMb,
-        });
-        pushSoloRow(bench, {
-          id: UPSTREAM_TOOL,
-          label: 'REST /tools/call of a proxied upstream tool (the same tools/call, made by Toolport)',
-          figure: toolFigure!,
-          rssAfterMb,
-          notes: [`upstream: the same MCP call directly and through Toolport, runs interleaved${overhead ? `; ${overhead}` : ''}`],
-        });
+  await withUpstream(bench, { name: 'mcp-upstream', script: 'bench/servers/mcp-upstream.ts' }, async (upstreamUrl, db) => {
+    const toolport = await startToolport(db, { cwd: ROOT, servers: ['utility'] });
+    await using(toolport, async () => {
+      const url = toolport.urls.utility;
+      await addUpstream(url, upstreamUrl);
+      const quote = (json: any) => json?.symbol === SYMBOL && json?.price === 190.12;
+      const direct = await expectedAnswer(
+        upstreamUrl,
+        modern('tools/call', { name: 'quote', arguments: { symbol: SYMBOL } }, 'quote'),
+        'tools/call quote on the upstream',
+        (json) => quote(json?.result?.structuredContent),
+      );
+      const call: Template = {
+        method: 'POST',
+        path: '/tools/call',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ name: 'bench_quote', arguments: { symbol: SYMBOL } }),
+      };
+      const viaTool = await expectedAnswer(url, call, 'bench_quote (proxied)', (json) => quote(json?.structuredContent));
+      const directSide: Side = { target: 'upstream', url: upstreamUrl, requests: [direct], requestsPerUnit: 1, bodyBytesPerUnit: direct.expect.body!.length };
+      const toolSide: Side = { target: 'toolport', url, requests: [viaTool], requestsPerUnit: 1, bodyBytesPerUnit: viaTool.expect.body!.length };
+      log('  tools/call quote: directly on the upstream, then through Toolport (interleaved), c=1');
+      const [directFigure, toolFigure] = await measureSides(bench.generator, [directSide, toolSide], 1, bench.settings, log);
+      const overhead = overheadText(UPSTREAM_LABEL, directFigure!, toolFigure!);
+      log(`    ${overhead ?? 'no figure: errors'}`);
+      const rssAfterMb = toolport.rss();
+      pushSoloRow(bench, {
+        id: UPSTREAM_DIRECT,
+        label: 'MCP tools/call on the local upstream directly (no Toolport: the reference)',
+        figure: directFigure!,
+        rssAfterMb,
       });
-    } finally {
-      cleanups.splice(cleanups.indexOf(dropDb), 1);
-      await db.dispose();
-    }
+      pushSoloRow(bench, {
+        id: UPSTREAM_TOOL,
+        label: 'REST /tools/call of a proxied upstream tool (the same tools/call, made by Toolport)',
+        figure: toolFigure!,
+        rssAfterMb,
+        notes: [`upstream: the same MCP call directly and through Toolport, runs interleaved${overhead ? `; ${overhead}` : ''}`],
+      });
+    });
   });
 }

@@ -6,7 +6,7 @@ const STATES = ['closed', 'open', 'half-open'] as const;
 /**
  * Upstream MCP servers on /metrics, read when scraped: whether each is
  * connected, its breaker state and consecutive failures, and its calls
- * (requests, failures, mean latency). Labels are the upstream's id and its
+ * (requests, failures, retries, mean latency). Labels are the upstream's id and its
  * server: bounded by the upstreams table.
  */
 export function registerUpstreamMetrics(registry: Registry, read: () => readonly UpstreamStatus[]): void {
@@ -59,6 +59,11 @@ export function registerUpstreamMetrics(registry: Registry, read: () => readonly
     });
   counter('toolport_upstream_requests_total', 'Calls this process sent to the upstream (since its connection was made)', (s) => s.requests);
   counter('toolport_upstream_failures_total', 'Calls to the upstream that failed (it answered an error, or could not be reached)', (s) => s.failures);
+  counter(
+    'toolport_upstream_retries_total',
+    "Calls of the upstream's group retried after a round in which no member could take them (each member counts the round)",
+    (s) => s.retries,
+  );
   new Gauge({
     name: 'toolport_upstream_latency_mean_seconds',
     help: "Mean latency of the upstream's calls",

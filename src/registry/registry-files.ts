@@ -233,8 +233,9 @@ export class RegistryFiles {
         draft.serverId,
       );
     }
+    const remaining = deletedServers.size ? await upstreams.list() : [];
     for (const id of deletedServers) {
-      const kept = (await upstreams.list()).filter((row) => row.serverId === id);
+      const kept = remaining.filter((row) => row.serverId === id);
       if (kept.length) {
         throw new AppError(
           'conflict',

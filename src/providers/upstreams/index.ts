@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -149,6 +150,7 @@ export class Upstreams {
       tools: 0,
       requests: 0,
       failures: 0,
+      retries: 0,
       successRate: null,
       meanLatencyMs: null,
     };
@@ -165,7 +167,8 @@ export class Upstreams {
    * doubling), so an upstream that restarts or reconnects meanwhile takes
    * the call. Only a call that never reached an upstream is retried: an
    * answer (an error included) or a timeout is final, as the upstream may
-   * have acted on it.
+   * have acted on it. Each retried round counts in every member's
+   * `retries` (its status, and toolport_upstream_retries_total).
    */
   async call(
     serverId: string,
@@ -175,7 +178,7 @@ export class Upstreams {
     options: { signal: AbortSignal; timeoutMs: number },
   ): Promise<CallToolResult> {
     const deadline = performance.now() + options.timeoutMs;
-    const refused: string[] = [];
+    let refused: readonly string[] = [];
     const lostHere = new Set<string>();
     for (let round = 0; ; round++) {
       const members = this.callOrder(serverId, prefix);
@@ -184,9 +187,10 @@ export class Upstreams {
         const why = defined.map((d) => this.refusal(d)).filter(Boolean);
         throw new AppError('unavailable', `No upstream serves "${prefix}" on server "${serverId}"${why.length ? `: ${why.join('; ')}` : ''}`);
       }
-      refused.length = 0;
-      const outcome = await this.tryMembers(members, tool, args, options.signal, deadline, refused, lostHere);
+      const outcome = await this.tryMembers(members, tool, args, options.signal, deadline, lostHere);
       if (outcome.result) return outcome.result;
+      refused = outcome.refused;
+      for (const id of outcome.lost) lostHere.add(id);
       const retries = Math.max(...members.map((link) => link.definition.maxRetries));
       // Until the next reconnect of a member this call saw fail (and its connect), else a jittered backoff.
       const reconnects = members.flatMap((link) => {
@@ -195,35 +199,41 @@ export class Upstreams {
       });
       const pause = reconnects.length ? Math.max(10, Math.min(...reconnects)) : Math.random() * 100 * 2 ** round;
       if (!outcome.retryable || round >= retries || deadline - performance.now() <= pause + 1) break;
-      await abortableDelay(pause, options.signal);
+      // An abort ends the wait early (AbortError), and the check below answers for it.
+      await delay(pause, undefined, { signal: options.signal }).catch((error: unknown) => {
+        if ((error as Error | undefined)?.name !== 'AbortError') throw error;
+      });
       if (options.signal.aborted) throw options.signal.reason instanceof AppError ? options.signal.reason : new AppError('timeout', 'The call was cancelled');
-      this.retried++;
+      for (const link of members) link.countRetry();
     }
     throw new AppError('unavailable', `No upstream of "${prefix}" could take the call of "${tool}": ${refused.join('; ') || 'no time left'}`);
   }
 
-  /** Calls retried after a round in which no member could take them (for tests and metrics). */
-  retried = 0;
-
-  /** One round over the members in call order: the first result, or why none gave one (and whether another round may help). */
+  /**
+   * One round over the members in call order: the first result, or why none
+   * gave one (`refused`), the members whose connection it lost (`lost`), and
+   * whether another round may help. `lostBefore`: the members earlier rounds
+   * of this call lost.
+   */
   private async tryMembers(
     members: readonly UpstreamLink[],
     tool: string,
     args: Record<string, unknown>,
     signal: AbortSignal,
     deadline: number,
-    refused: string[],
-    lostHere: Set<string>,
-  ): Promise<{ result?: CallToolResult; retryable: boolean }> {
+    lostBefore: ReadonlySet<string>,
+  ): Promise<RoundOutcome> {
     // Another round may help only where a member is (re)connecting or lost its connection during this call;
     // a member down until its next attempt or with its breaker open fails fast, and a timeout is final.
+    const refused: string[] = [];
+    const lost: string[] = [];
     let retryable = false;
     let timedOut = false;
     for (const link of members) {
       const id = link.definition.id;
       if (!link.connected) {
         const status = link.status();
-        if (status.connection === 'connecting' || lostHere.has(id)) retryable = true;
+        if (status.connection === 'connecting' || lostBefore.has(id)) retryable = true;
         refused.push(
           `"${id}" is ${status.connection}${status.lastError ? ` (${status.lastError})` : ''}${status.nextAttemptAt ? `, reconnecting at ${status.nextAttemptAt}` : ''}`,
         );
@@ -236,9 +246,10 @@ export class Upstreams {
         continue;
       }
       const remaining = Math.floor(deadline - performance.now());
-      if (remaining <= 0) return { retryable: false };
+      if (remaining <= 0) return { refused, lost, retryable: false };
       try {
-        return { result: await link.call(tool, args, { signal, timeoutMs: Math.min(remaining, link.definition.timeoutMs) }), retryable: false };
+        const result = await link.call(tool, args, { signal, timeoutMs: Math.min(remaining, link.definition.timeoutMs) });
+        return { result, refused, lost, retryable: false };
       } catch (error) {
         if (error instanceof UpstreamAnswerError) throw new AppError('handler_failed', `Upstream "${id}" refused the call of "${tool}": ${error.message}`);
         if (signal.aborted) throw signal.reason instanceof AppError ? signal.reason : error;
@@ -246,13 +257,13 @@ export class Upstreams {
         if (/timed? ?out/i.test(error.message)) timedOut = true;
         else {
           retryable = true;
-          lostHere.add(id);
+          lost.push(id);
         }
         refused.push(`"${id}" failed: ${error.message}`);
         this.deps.logger.warn('upstream call failed', { upstream: id, tool, error: error.message });
       }
     }
-    return { retryable: retryable && !timedOut };
+    return { refused, lost, retryable: retryable && !timedOut };
   }
 
   async close(): Promise<void> {
@@ -265,16 +276,12 @@ export class Upstreams {
 /** How long after a member's scheduled reconnect a retry waits for it to have connected. */
 const RECONNECT_ALLOWANCE_MS = 150;
 
-/** Wait `ms`, or less when `signal` aborts. */
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** What one round of a call over a group's members came to. */
+interface RoundOutcome {
+  result?: CallToolResult;
+  /** Why each member that gave no result did not (the 503's message when no round gives one). */
+  refused: string[];
+  /** Members whose connection was lost by this round's call (the next round waits for their reconnect). */
+  lost: string[];
+  retryable: boolean;
 }

@@ -45,6 +45,7 @@ export class UpstreamLink {
   private scope: SecretScope;
   private requests = 0;
   private failures = 0;
+  private retries = 0;
   private latencyTotalMs = 0;
   readonly breaker: CircuitBreaker;
 
@@ -86,6 +87,7 @@ export class UpstreamLink {
       tools: this.tools.length,
       requests: this.requests,
       failures: this.failures,
+      retries: this.retries,
       successRate: this.requests ? (this.requests - this.failures) / this.requests : null,
       meanLatencyMs: this.requests ? Math.round((this.latencyTotalMs / this.requests) * 100) / 100 : null,
     };
@@ -194,6 +196,11 @@ export class UpstreamLink {
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
     this.reconnectTimer.unref();
+  }
+
+  /** A call of its group is retried after a round in which no member (this one included) could take it. */
+  countRetry(): void {
+    this.retries++;
   }
 
   /** One tools/call; UpstreamAnswerError when it answered with an error, UpstreamDownError when it could not be reached in time. */

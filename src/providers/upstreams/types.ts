@@ -33,6 +33,8 @@ export interface UpstreamStatus {
   tools: number;
   requests: number;
   failures: number;
+  /** Calls of its group retried after a round in which no member (this one included) could take them (maxRetries). */
+  retries: number;
   /** Share of calls that succeeded (null before the first). */
   successRate: number | null;
   /** Mean latency of its calls, milliseconds (null before the first). */
