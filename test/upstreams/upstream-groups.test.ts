@@ -137,3 +137,24 @@ describe('round-robin and per-call retries', () => {
     expect(solo.status.retries).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('upstream health checks', () => {
+  const t = useToolport('pglite');
+  const { post, names } = helpers(() => t.app.urls.utility!);
+  let upstream: UpstreamServer;
+  beforeAll(async () => {
+    upstream = await startUpstreamServer();
+  });
+  afterAll(async () => {
+    await upstream?.close();
+  });
+
+  it('a 2026-07-28 upstream stays connected across health checks (server/discover: that era has no ping)', async () => {
+    expect((await post('/upstreams', { id: 'steady', server: 'utility', url: upstream.url, healthIntervalMs: 100 })).status).toBe(201);
+    await within(3000, async () => ((await names()).includes('steady_sum') ? true : undefined), 'steady_sum');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const { status } = await json(await fetch(`${t.app.urls.utility}/upstreams/steady`));
+    expect(status).toMatchObject({ connection: 'connected', breaker: 'closed', protocolVersion: '2026-07-28', consecutiveFailures: 0 });
+    expect(status.lastError ?? null).toBeNull();
+  });
+});

@@ -168,7 +168,10 @@ export class UpstreamLink {
     this.healthTimer = setTimeout(async () => {
       if (this.client !== client || this.closed) return;
       try {
-        await client.ping({ timeout: Math.min(this.definition.timeoutMs, this.definition.healthIntervalMs) });
+        const options = { timeout: Math.min(this.definition.timeoutMs, this.definition.healthIntervalMs) };
+        // 2026-07-28 has no `ping`: `server/discover` is its cheapest round trip.
+        if (isModernVersion(client.getNegotiatedProtocolVersion())) await client.discover(options);
+        else await client.ping(options);
         if (this.breaker.state !== 'closed') this.breaker.success();
         this.scheduleHealth(client);
       } catch (error) {
@@ -242,4 +245,9 @@ export class UpstreamLink {
       await client.close().catch(() => {});
     }
   }
+}
+
+/** The stateless protocol (2026-07-28 and later: protocol versions are dates, so they compare as text). */
+function isModernVersion(version: string | undefined): boolean {
+  return version !== undefined && version >= '2026-07-28';
 }
