@@ -40,6 +40,24 @@ for (const backend of backends) {
       expect([...names].sort()).toEqual(names);
     });
 
+    it('q searches name, title and description (case-insensitive) and available filters; count is what matches, and the cursor pages the matches', async () => {
+      const some = await json(await fetch(`${utility}/tools?q=BULK%20TOOL%2012&limit=5`));
+      // 'bulk tool 12', 'bulk tool 120'…'129', 'bulk tool 1200'…'1205': 17 descriptions.
+      expect(some.count).toBe(17);
+      expect(some.tools).toHaveLength(5);
+      const rest = await json(await fetch(`${utility}/tools?q=bulk%20tool%2012&limit=100&cursor=${encodeURIComponent(some.nextCursor)}`));
+      expect(rest.tools).toHaveLength(12);
+      expect(rest.nextCursor).toBeUndefined();
+      expect((await json(await fetch(`${utility}/tools?q=weather`))).tools.map((tool: { name: string }) => tool.name)).toEqual(['get_weather']);
+      expect((await json(await fetch(`${utility}/tools?available=false`))).count).toBe(0);
+      expect((await json(await fetch(`${utility}/tools?available=true&limit=1`))).count).toBe(total);
+      for (const bad of ['available=yes', `q=${'x'.repeat(201)}`]) {
+        const refused = await fetch(`${utility}/tools?${bad}`);
+        expect(refused.status).toBe(400);
+        expect((await json(refused)).error.details[0].path).toMatch(/^\/query\/(available|q)$/);
+      }
+    });
+
     it('limit=all answers the whole registry at once (small registries); limit=N pages by N', async () => {
       const all = await json(await fetch(`${utility}/tools?limit=all`));
       expect(all.tools).toHaveLength(total);

@@ -18,6 +18,11 @@ export const TOOL_OPERATIONS: OperationSpec[] = [
     query: [
       query('limit', `Tools per page (1–${MAX_PAGE_SIZE}, or "all")`, { anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE }, { const: 'all' }] }),
       query('cursor', 'The nextCursor of the previous page, unchanged'),
+      query('q', 'Only tools whose name, title or description contains this (case-insensitive; count is then the number that match)', {
+        type: 'string',
+        maxLength: 200,
+      }),
+      query('available', 'Only tools that can (true) or cannot (false) be called now', { enum: ['true', 'false'] }),
     ],
     ok: { status: '200', description: 'A page of tools, by name', schema: ref('ToolList') },
   },

@@ -10,15 +10,45 @@ import { toolView } from './tool-view.ts';
  * the last tool sent (the list is sorted by name), so paging stays correct
  * while tools come and go. Pages are encoded lazily; the first page and the
  * `all` form are kept per view (views are replaced, never changed).
+ *
+ * `q` narrows the list to tools whose name, title or description contains
+ * it (case-insensitive), and `available=true|false` to tools that can (or
+ * cannot) be called now; `count` is then the number that match. Such pages
+ * are built per request (the admin UI's search over 10,000 tools).
  */
 export const MAX_PAGE_SIZE = 1000;
 
 export interface ListQuery {
   limit: number | 'all';
   cursor: string | undefined;
+  /** Lower-cased search text; undefined: every tool. */
+  q?: string | undefined;
+  available?: boolean | undefined;
 }
 
-export function parseListQuery(limit: string | undefined, cursor: string | undefined, defaultSize: number): ListQuery {
+const MAX_Q = 200;
+
+export interface ListFilters {
+  q?: string | undefined;
+  available?: string | undefined;
+}
+
+function parseFilters({ q, available }: ListFilters): Pick<ListQuery, 'q' | 'available'> {
+  if (q !== undefined && q.length > MAX_Q) {
+    throw new AppError('bad_request', `Invalid q: at most ${MAX_Q} characters`, {
+      details: [{ path: '/query/q', message: `longer than ${MAX_Q} characters` }],
+    });
+  }
+  if (available !== undefined && available !== 'true' && available !== 'false') {
+    throw new AppError('bad_request', 'Invalid available: must be true or false', {
+      details: [{ path: '/query/available', message: 'must be true or false' }],
+    });
+  }
+  const text = q?.trim().toLowerCase();
+  return { q: text ? text : undefined, available: available === undefined ? undefined : available === 'true' };
+}
+
+export function parseListQuery(limit: string | undefined, cursor: string | undefined, defaultSize: number, filters: ListFilters = {}): ListQuery {
   let size: number | 'all' = defaultSize;
   if (limit !== undefined) {
     if (limit === 'all') size = 'all';
@@ -29,7 +59,7 @@ export function parseListQuery(limit: string | undefined, cursor: string | undef
       });
     }
   }
-  return { limit: size, cursor: cursor === undefined || cursor === '' ? undefined : decodeCursor(cursor) };
+  return { limit: size, cursor: cursor === undefined || cursor === '' ? undefined : decodeCursor(cursor), ...parseFilters(filters) };
 }
 
 function decodeCursor(cursor: string): string {
@@ -44,18 +74,34 @@ function decodeCursor(cursor: string): string {
 
 const cached = new WeakMap<CatalogView, Map<string, Buffer>>();
 
+type Entry = CatalogView['ordered'][number];
+
+function matching(view: CatalogView, query: ListQuery): readonly Entry[] {
+  if (query.q === undefined && query.available === undefined) return view.ordered;
+  const { q, available } = query;
+  return view.ordered.filter(
+    (entry) =>
+      (available === undefined || entry.available === available) &&
+      (q === undefined ||
+        entry.name.toLowerCase().includes(q) ||
+        (entry.row.title ?? '').toLowerCase().includes(q) ||
+        entry.row.description.toLowerCase().includes(q)),
+  );
+}
+
 function encode(view: CatalogView, query: ListQuery): Buffer {
-  const start = query.cursor === undefined ? 0 : indexAfterName(view.ordered.length, (index) => view.ordered[index]!.name, query.cursor);
-  const end = query.limit === 'all' ? view.ordered.length : Math.min(start + query.limit, view.ordered.length);
-  const page = view.ordered.slice(start, end);
-  const body: Record<string, unknown> = { server: view.info.id, count: view.ordered.length, tools: page.map(toolView) };
-  if (end < view.ordered.length) body.nextCursor = encodeNameCursor(page[page.length - 1]!.name);
+  const ordered = matching(view, query);
+  const start = query.cursor === undefined ? 0 : indexAfterName(ordered.length, (index) => ordered[index]!.name, query.cursor);
+  const end = query.limit === 'all' ? ordered.length : Math.min(start + query.limit, ordered.length);
+  const page = ordered.slice(start, end);
+  const body: Record<string, unknown> = { server: view.info.id, count: ordered.length, tools: page.map(toolView) };
+  if (end < ordered.length) body.nextCursor = encodeNameCursor(page[page.length - 1]!.name);
   return Buffer.from(JSON.stringify(body));
 }
 
 /** The encoded page; the first page of each size and the `all` form are kept per view. */
 export function toolListPage(view: CatalogView, query: ListQuery): Buffer {
-  if (query.cursor !== undefined) return encode(view, query);
+  if (query.cursor !== undefined || query.q !== undefined || query.available !== undefined) return encode(view, query);
   let byLimit = cached.get(view);
   if (!byLimit) cached.set(view, (byLimit = new Map()));
   const key = String(query.limit);

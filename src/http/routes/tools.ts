@@ -93,7 +93,7 @@ export function toolsRoutes({ catalog, caller, writes, history, auth, reads, cha
   }
 
   app.get('/', reads, (c) => {
-    const query = parseListQuery(c.req.query('limit'), c.req.query('cursor'), pageSize);
+    const query = parseListQuery(c.req.query('limit'), c.req.query('cursor'), pageSize, { q: c.req.query('q'), available: c.req.query('available') });
     const view = c.get('catalog').view();
     if (!view) return c.json({ server: catalog.writableServerId, count: 0, tools: [] });
     return c.body(toolListPage(view, query) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
