@@ -78,6 +78,7 @@ async function openChanges(base: string, token: string | undefined) {
   return {
     events,
     next,
+    done: pump,
     async close() {
       abort.abort();
       await pump;
@@ -138,6 +139,22 @@ describe.each(backends)('GET /changes (%s)', (backend) => {
     const other = await createKey(t.app, 'sse-utility', ['utility:list']);
     expect(await refusal(finance(), other.key)).toBe(403);
     expect((await fetch(`${finance()}/tools`, { headers: bearer(other.key) })).status).toBe(403);
+  });
+
+  it('an open stream ends with an `ended` event at the next change once its key is revoked', async () => {
+    const key = await createKey(t.app, 'sse-revoked-open', ['finance:list']);
+    const stream = await openChanges(finance(), key.key);
+    await stream.next((event) => event.event === 'ready');
+    expect((await post(finance(), 'sse_before_revoke')).status).toBe(201);
+    expect((await stream.next((event) => event.event === 'tools')).data).toMatchObject({ created: ['sse_before_revoke'] });
+    await t.app.toolport.access.keys.revoke('admin-token', key.id);
+    expect((await post(finance(), 'sse_after_revoke')).status).toBe(201);
+    const ended = await stream.next((event) => event.event !== 'ready' && !(event.event === 'tools' && event.data.created?.includes('sse_before_revoke')));
+    expect(ended.event).toBe('ended');
+    expect(ended.data.reason).toMatch(/no longer valid/);
+    expect(JSON.stringify(stream.events)).not.toContain('sse_after_revoke');
+    // The server ended the response: the reader sees its end.
+    await stream.done;
   });
 
   it('a key scoped to some tools hears only of those', async () => {

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { CatalogView } from '../../registry/snapshot.ts';
@@ -16,6 +17,7 @@ import type { RestEnv } from '../env.ts';
  *
  *   event: ready    data: {"server":"finance","revision":3,"tools":12}
  *   event: tools    data: {"server":"finance","revision":4,"created":["a"],"updated":[],"deleted":[]}
+ *   event: ended    data: {"server":"finance","reason":"…"}   (the credential was revoked or expired: the stream ends)
  */
 export const HEARTBEAT_MS = 15_000;
 /** Names per list in one event; a bigger change says `truncated: true` (re-list with GET /tools). */
@@ -26,6 +28,8 @@ export interface ChangesRoutesDeps {
   server: string;
   /** The read guard of GET /tools (requireVisibility): the same scope, the same refusal. */
   reads: MiddlewareHandler<RestEnv>;
+  /** Asked before each event and heartbeat: false (the key revoked, the session ended) ends the stream with an `ended` event. */
+  stillAdmitted?: (c: Context<RestEnv>) => Promise<boolean>;
   heartbeatMs?: number;
 }
 
@@ -66,7 +70,7 @@ export function diffViews(server: string, before: CatalogView | undefined, after
   };
 }
 
-export function changesRoutes({ server, reads, heartbeatMs = HEARTBEAT_MS }: ChangesRoutesDeps) {
+export function changesRoutes({ server, reads, stillAdmitted, heartbeatMs = HEARTBEAT_MS }: ChangesRoutesDeps) {
   const app = new Hono<RestEnv>();
 
   app.get('/', reads, (c) => {
@@ -102,6 +106,13 @@ export function changesRoutes({ server, reads, heartbeatMs = HEARTBEAT_MS }: Cha
           if (!changed && !beat) await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
           if (closed || stream.aborted) break;
+          if (stillAdmitted && !(await stillAdmitted(c))) {
+            await stream.writeSSE({
+              event: 'ended',
+              data: JSON.stringify({ server, reason: 'The credential of this stream is no longer valid (revoked, expired or signed out)' }),
+            });
+            break;
+          }
           if (changed) {
             changed = false;
             const next = catalog.view();
