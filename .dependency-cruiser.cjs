@@ -1,7 +1,7 @@
 /**
  * The dependency rule of src/, one way down (README "Architecture"):
  *
- *   main → hosting → http | mcp → registry | auth | observability → handlers → providers → db → shared
+ *   main → hosting → http | mcp | admin → registry | auth | observability → handlers → providers → db → shared
  *
  * A folder may import its own files and any folder below it, never one above;
  * http and mcp (adapters) never import each other; drizzle/ (the table
@@ -10,7 +10,7 @@
 const LAYERS = [
   ['main'],
   ['hosting'],
-  ['http', 'mcp'],
+  ['http', 'mcp', 'admin'],
   ['registry', 'auth', 'observability'],
   ['handlers'],
   ['providers'],

@@ -374,3 +374,35 @@ export const upstreams = pgTable(
 );
 
 export type UpstreamRow = typeof upstreams.$inferSelect;
+
+/**
+ * Admin UI sign-ins (migration 0015): one row per browser session, made when
+ * an admin key, another API key or the admin token is exchanged for the
+ * session cookie at POST /ui/session. Only a SHA-256 digest of the cookie's
+ * random token is kept, never the credential: a key session is as good as
+ * its key is now (revoked or expired: refused at once), an admin-token
+ * session only while TOOLPORT_ADMIN_TOKEN is the token it was made with
+ * (`token_check`, an HMAC of that token keyed by the session token, which
+ * this table does not hold). Sign-out deletes the row.
+ */
+export const uiSessions = pgTable(
+  'ui_sessions',
+  {
+    /** SHA-256 (hex) of the cookie's token. */
+    id: text('id').primaryKey(),
+    /** `key:<id>` or `admin-token`: the actor of everything done in the session. */
+    actor: text('actor').notNull(),
+    keyId: uuid('key_id').references(() => apiKeys.id, { onDelete: 'cascade' }),
+    /** Admin-token sessions: HMAC-SHA256(session token, admin token), hex. */
+    tokenCheck: text('token_check'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    index('ui_sessions_expires_at').on(table.expiresAt),
+    check('ui_sessions_id_sha256', sql`${table.id} ~ '^[0-9a-f]{64}$'`),
+    check('ui_sessions_credential', sql`(${table.keyId} IS NOT NULL) <> (${table.tokenCheck} IS NOT NULL)`),
+  ],
+);
+
+export type UiSessionRow = typeof uiSessions.$inferSelect;

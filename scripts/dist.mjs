@@ -34,12 +34,16 @@ export function staleness(root = ROOT, outDir = join(root, 'dist')) {
   return newest > stamp.mtimeMs ? 'src/ changed since dist/ was built' : undefined;
 }
 
-/** Every .mjs file under src/ (entry files run as they are: the worker thread's, the PGlite initdb child's). */
-function plainScripts(dir, found = []) {
+/**
+ * Every file tsc does not emit but the code needs beside it: the .mjs entry
+ * files under src/ (run as they are: the worker thread's, the PGlite initdb
+ * child's) and everything in an `assets` folder (the admin UI's pages).
+ */
+function plainScripts(dir, found = [], inAssets = false) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) plainScripts(path, found);
-    else if (entry.name.endsWith('.mjs')) found.push(path);
+    if (entry.isDirectory()) plainScripts(path, found, inAssets || entry.name === 'assets');
+    else if (inAssets || entry.name.endsWith('.mjs')) found.push(path);
   }
   return found;
 }

@@ -48,6 +48,8 @@ export interface KeyRingOptions {
 
 export class KeyRing {
   private entries = new Map<string, RingEntry>();
+  /** The same entries by key id (admin UI sessions name their key by id). */
+  private byKeyId = new Map<string, RingEntry>();
   /** key id → last successful use (epoch ms) since the last flush. */
   private used = new Map<string, number>();
   private loading: Promise<void> | undefined;
@@ -108,8 +110,14 @@ export class KeyRing {
   private async read(): Promise<void> {
     const rows = await this.options.store.credentials();
     const entries = new Map<string, RingEntry>();
-    for (const row of rows) entries.set(row.prefix, this.entry(row));
+    const byKeyId = new Map<string, RingEntry>();
+    for (const row of rows) {
+      const entry = this.entry(row);
+      entries.set(row.prefix, entry);
+      byKeyId.set(row.id, entry);
+    }
     this.entries = entries;
+    this.byKeyId = byKeyId;
   }
 
   private entry(row: ApiKeyCredential): RingEntry {
@@ -159,6 +167,21 @@ export class KeyRing {
     const entry = this.entries.get(parts.prefix);
     const matches = timingSafeEqual(hashSecret(parts.secret), entry?.hash.length === 32 ? entry.hash : DUMMY_HASH);
     if (!entry || !matches) return { ok: false, reason: 'unknown', message: MESSAGES.unknown };
+    if (entry.revoked) return { ok: false, reason: 'revoked', message: MESSAGES.revoked };
+    const now = this.now();
+    if (entry.expiresAt !== undefined && entry.expiresAt <= now) return { ok: false, reason: 'expired', message: MESSAGES.expired };
+    this.used.set(entry.id, now);
+    return { ok: true, principal: entry.principal };
+  }
+
+  /**
+   * The key with this id as it is now (an admin UI session made with it is
+   * worth what the key is: revoked, expired or deleted, refused), without
+   * its secret: the caller proved that once, at sign-in.
+   */
+  byId(id: string): KeyResolution {
+    const entry = this.byKeyId.get(id);
+    if (!entry) return { ok: false, reason: 'unknown', message: MESSAGES.unknown };
     if (entry.revoked) return { ok: false, reason: 'revoked', message: MESSAGES.revoked };
     const now = this.now();
     if (entry.expiresAt !== undefined && entry.expiresAt <= now) return { ok: false, reason: 'expired', message: MESSAGES.expired };

@@ -126,6 +126,7 @@ export function createGatewayRoot(deps: GatewayRootDeps): GatewayRoot {
     catalog,
     caller: composedCaller(listenerDeps.caller, deps.plainCaller),
     present: searchPresentation({ base: catalog, index, threshold: config.searchThreshold }),
+    ui: 'gateway',
     deployment: () => {
       const problems = catalog.problems();
       return { servers: summaries(), ...(problems.length ? { composedProblems: problems } : {}) };

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { AccessControl } from '../auth/access.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
+import type { UiSessions } from '../auth/ui-sessions.ts';
 import type { AuditStore } from '../db/audit-store.ts';
 import type { Database } from '../db/client.ts';
 import { createRestApp, type RestAppDeps } from '../http/app.ts';
@@ -60,6 +61,12 @@ export interface ListenerAppDeps {
   upstreams?: RestAppDeps['upstreams'];
   /** 2025-era MCP sessions shared by every process on the database (absent: each app's own, in memory). */
   sharedSessions?: SharedSessions | undefined;
+  /**
+   * The admin UI: its sessions (the cookie is accepted on every app) and its
+   * pages (admin/ui-assets.ts), served at /ui on the gateway, and on each
+   * listener too when `onListeners` (no gateway configured).
+   */
+  ui?: { sessions: UiSessions; assets: Hono<any>; onListeners: boolean } | undefined;
   /** The port a server's listener is bound to in this process (TOOLPORT_SERVERS may move it off its row's); undefined when it has none. */
   listeningPort?: (serverId: string) => number | undefined;
 }
@@ -102,7 +109,8 @@ export function databaseProbe(database: Database, status: ProcessStatus): Databa
  * that path (its own MCP sessions; the same catalog, call path and access).
  */
 export function createListenerApp(deps: ListenerAppDeps, serverId: string, pathPrefix?: string): ListenerApp {
-  return createServingApp(deps, { serverId, catalog: serverCatalog(deps.registry, serverId), pathPrefix });
+  const ui = deps.ui?.onListeners && !pathPrefix ? ('listener' as const) : undefined;
+  return createServingApp(deps, { serverId, catalog: serverCatalog(deps.registry, serverId), pathPrefix, ui });
 }
 
 /** What a served app is over: one server's catalog, or the gateway's composed one (its own caller, search tools, summary). */
@@ -116,6 +124,8 @@ export interface ServingShape {
   /** What each MCP visibility class is shown (the composed /mcp's search tools). */
   present?: (scoped: ToolCatalog) => ToolCatalog;
   deployment?: RestAppDeps['deployment'];
+  /** Serve the admin UI at /ui here, and as what (the gateway's, with every server under /<id>, or one listener's). */
+  ui?: 'gateway' | 'listener' | undefined;
 }
 
 export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): ListenerApp {
@@ -175,6 +185,8 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
     pathPrefix,
     deployment: shape.deployment,
     metrics: deps.metrics ? { metrics: deps.metrics, open: config.metricsOpen } : undefined,
+    uiSessions: deps.ui?.sessions,
+    ui: deps.ui && shape.ui ? { assets: deps.ui.assets, mode: shape.ui } : undefined,
   });
   // The gateway's paths count under their server too: /metrics sums every endpoint of a server.
   const untrack = deps.metrics?.trackMcp(serverId, () => mcp.counts());

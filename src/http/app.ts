@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { getPath } from 'hono/utils/url';
 import type { AccessControl } from '../auth/access.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
+import type { UiSessions } from '../auth/ui-sessions.ts';
 import type { AuditFilter, AuditPage } from '../db/audit-store.ts';
 import { isDatabaseUnavailable } from '../db/health.ts';
 import type { AuditEntry } from '../observability/audit-entry.ts';
@@ -23,7 +24,7 @@ import { AppError, type ErrorCode, errorBody } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { SecretReader } from '../shared/secrets.ts';
 import type { RestEnv } from './env.ts';
-import { credential, requireScope, requireVisibility, type ScopeChallenge } from './middleware/credential.ts';
+import { credential, requireScope, requireVisibility, type ScopeChallenge, stillAdmitted } from './middleware/credential.ts';
 import { originGuard } from './middleware/origin-guard.ts';
 import { requestIds } from './middleware/request-id.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -41,6 +42,7 @@ import { registryFileRoutes } from './routes/registry-file.ts';
 import { serversRoutes } from './routes/servers.ts';
 import { toolPacksRoutes } from './routes/tool-packs.ts';
 import { toolsRoutes } from './routes/tools.ts';
+import { uiSessionRoutes } from './routes/ui-session.ts';
 import { type UpstreamsRoutesDeps, upstreamsRoutes } from './routes/upstreams.ts';
 
 export interface RestAppDeps {
@@ -104,6 +106,10 @@ export interface RestAppDeps {
   pathPrefix?: string | undefined;
   /** The gateway's root app: every server as /health and /info summarize it. */
   deployment?: (() => DeploymentSummary) | undefined;
+  /** Admin UI sessions: the session cookie is accepted in place of `Authorization` on every route below the credential. */
+  uiSessions?: UiSessions | undefined;
+  /** The admin UI served here at /ui (its pages and assets; /ui/session signs in): on the gateway, or on each listener without one. */
+  ui?: { assets: Hono<any>; mode: 'gateway' | 'listener' } | undefined;
 }
 
 /** One server as the gateway's /health and /info show it. */
@@ -175,6 +181,21 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
     }),
   );
   app.route('/ready', readyRoutes({ server, database: deps.database }));
+  if (deps.ui && deps.uiSessions) {
+    // Sign-in and the pages need no credential; everything the pages do goes through the routes below, as any client's requests do.
+    app.route(
+      '/ui/session',
+      uiSessionRoutes({
+        server,
+        access,
+        sessions: deps.uiSessions,
+        mode: deps.ui.mode,
+        limits: { maxBytes: 16 * 1024, maxDepth: 4 },
+        record: deps.audit.record,
+      }),
+    );
+    app.route('/ui', deps.ui.assets);
+  }
   if (deps.metrics?.open) app.get('/metrics', metricsRoute(deps.metrics.metrics));
   app.route(
     '/',
@@ -191,6 +212,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
           ...(deps.servers ? (['servers'] as const) : []),
           ...(deps.registryFiles ? (['registry'] as const) : []),
           ...(deps.upstreams ? (['upstreams'] as const) : []),
+          ...(deps.ui && deps.uiSessions ? (['ui'] as const) : []),
         ]),
         metricsOpen: deps.metrics?.open === true,
       },
@@ -214,11 +236,12 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
         ...(deps.metrics ? { metrics: '/metrics' } : {}),
         ...(deps.servers ? { servers: '/servers' } : {}),
         ...(deps.registryFiles ? { registry: '/registry/export' } : {}),
+        ...(deps.ui ? { ui: '/ui' } : {}),
       },
     }),
   );
   // Everything below needs a caller: a Principal, and this server's catalog as it sees it (c.get('catalog')).
-  app.use('*', credential(access, { server, catalog }));
+  app.use('*', credential(access, { server, catalog, sessions: deps.uiSessions }));
 
   const challenge: ScopeChallenge = (scope) => access.insufficientScopeChallenge(server, scope);
   const reads = requireVisibility(server, challenge, catalog);
@@ -233,7 +256,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   );
   app.use('/handlers', reads);
   app.route('/handlers', handlersRoutes(deps.handlers));
-  app.route('/changes', changesRoutes({ server, reads }));
+  app.route('/changes', changesRoutes({ server, reads, stillAdmitted: stillAdmitted(access, { server, sessions: deps.uiSessions }) }));
   app.route('/tools/packs', toolPacksRoutes({ catalog, writes: deps.writes, auth: writes, challenge, limits }));
   app.route(
     '/tools',

@@ -4,10 +4,12 @@ import { KeyRing } from '../auth/key-ring.ts';
 import type { OAuthVerifierOptions } from '../auth/oauth/verifier.ts';
 import { type AuthPolicyDecision, authPolicy } from '../auth/policy.ts';
 import { RateLimiter } from '../auth/rate-limiter.ts';
+import { UiSessions } from '../auth/ui-sessions.ts';
 import { ApiKeyStore } from '../db/api-key-store.ts';
 import type { AuditStore } from '../db/audit-store.ts';
 import type { Database } from '../db/client.ts';
 import { createRateLimitStore } from '../db/rate-limit-store.ts';
+import { UiSessionStore } from '../db/ui-session-store.ts';
 import type { AuditLog } from '../observability/audit-queue.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ToolCaller } from '../registry/call.ts';
@@ -29,6 +31,8 @@ export interface AccessRuntime {
   access: AccessControl;
   keys: ApiKeys;
   keyRing: KeyRing;
+  /** Admin UI sign-ins (the session cookie in place of a key or the admin token). */
+  uiSessions: UiSessions;
   limiter: RateLimiter;
   audit: AuditLog;
   auditStore: AuditStore;
@@ -82,6 +86,7 @@ export function createAccessRuntime({
     access,
     keys,
     keyRing,
+    uiSessions: new UiSessions({ store: new UiSessionStore(database.db), adminToken: config.adminToken, keys: keyRing }),
     limiter,
     audit,
     auditStore,

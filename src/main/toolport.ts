@@ -1,3 +1,4 @@
+import { uiAssets } from '../admin/ui-assets.ts';
 import type { OAuthVerifierOptions } from '../auth/oauth/verifier.ts';
 import type { Database } from '../db/client.ts';
 import { McpSessionStore } from '../db/mcp-session-store.ts';
@@ -114,6 +115,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     version: VERSION,
     handlers: () => modules.known(),
     listeningPort: (serverId) => servers.listeners.get(serverId)?.port,
+    ui: config.ui ? { sessions: access.uiSessions, assets: uiAssets(), onListeners: config.gatewayPort === undefined } : undefined,
   };
   const servers = new ServerManager({ config, store, registry, status, logger, createApp: (serverId) => createListenerApp(listenerDeps, serverId) });
   // A server written over REST answers once this process serves the change (its listener, its gateway path) —

@@ -42,7 +42,8 @@ function composedEntry(entry: ToolEntry, name: string): ToolEntry {
 }
 
 function isComposed(snapshot: ServerSnapshot | undefined): snapshot is ServerSnapshot {
-  return snapshot !== undefined && snapshot.server.enabled && snapshot.server.compose && snapshot.server.id !== MANAGEMENT_SERVER_ID;
+  if (snapshot === undefined) return false;
+  return snapshot.server.enabled && snapshot.server.compose && snapshot.server.id !== MANAGEMENT_SERVER_ID;
 }
 
 const byName = (a: ToolEntry, b: ToolEntry) => (a.name < b.name ? -1 : 1);

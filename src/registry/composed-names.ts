@@ -39,6 +39,7 @@ export const RESERVED_SERVER_IDS: ReadonlySet<string> = new Set([
   'data-sources',
   'upstreams',
   'changes',
+  'ui',
   'registry',
   'metrics',
   'docs',

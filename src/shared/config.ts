@@ -56,6 +56,7 @@ const EnvSchema = v.object({
   TOOLPORT_LOG_PRETTY: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
   TOOLPORT_METRICS: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '1'),
   TOOLPORT_METRICS_OPEN: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
+  TOOLPORT_UI: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '1'),
   TOOLPORT_AUTH: v.optional(v.picklist(['required', 'local-open'], 'must be required or local-open')),
   TOOLPORT_EXPECTED_REPLICAS: v.optional(positiveInt, '1'),
   TOOLPORT_AUDIT_ARGUMENTS: v.optional(v.picklist(['0', '1'], 'must be 0 or 1'), '0'),
@@ -118,6 +119,8 @@ export interface Config {
   revisionsKeep: number | undefined;
   /** TOOLPORT_METRICS_OPEN=1: /metrics without a credential (for a scraper inside a private network); else it needs `admin`. */
   metricsOpen: boolean;
+  /** TOOLPORT_UI=0: no admin web UI at /ui (default 1: on the gateway, or on each listener without one). */
+  ui: boolean;
   /** TOOLPORT_METRICS=0: no metrics recorded, no /metrics route. */
   metrics: boolean;
   /** TOOLPORT_LOG_PRETTY=1: human-readable log lines (pino-pretty) instead of JSON. */
@@ -213,6 +216,7 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     changeRetentionHours: e.TOOLPORT_CHANGE_RETENTION_HOURS,
     revisionsKeep: e.TOOLPORT_REVISIONS_KEEP,
     metricsOpen: e.TOOLPORT_METRICS_OPEN === '1',
+    ui: e.TOOLPORT_UI === '1',
     metrics: e.TOOLPORT_METRICS === '1',
     logPretty: e.TOOLPORT_LOG_PRETTY === '1',
     audit: { storeArguments: e.TOOLPORT_AUDIT_ARGUMENTS === '1', retentionDays: e.TOOLPORT_AUDIT_RETENTION_DAYS },

@@ -79,6 +79,10 @@ export const shout = defineHandler({
       expect(refused.status).toBe(400);
       expect(refused.body.error.message).toContain('word is required');
       expect((await fetch(`${served.urls.finance}/openapi.json`)).status).toBe(200);
+      // The admin UI's files are copied beside the compiled code: the page and its modules load from dist/.
+      for (const file of ['', '/app.js', '/lib/api.js', '/pages/tools.js', '/styles.css']) {
+        expect((await fetch(`${served.urls.finance}/ui${file}`)).status, `/ui${file}`).toBe(200);
+      }
     } finally {
       expect(await served.child.kill('SIGTERM')).toBe(0);
       modules.dispose();

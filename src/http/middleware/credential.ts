@@ -1,8 +1,10 @@
 import type { Context, MiddlewareHandler, Next } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { AccessControl, AccessOutcome } from '../../auth/access.ts';
 import { isLoopbackAddress } from '../../auth/policy.ts';
-import type { Principal, Scope, ScopeAction } from '../../auth/principal.ts';
+import type { Principal, ScopeAction } from '../../auth/principal.ts';
 import { allows, neededScope } from '../../auth/scopes.ts';
+import { CSRF_HEADER, UI_SESSION_COOKIE, type UiSessions } from '../../auth/ui-sessions.ts';
 import { visibilityOf } from '../../auth/visibility.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
 import { scopedCatalog } from '../../registry/scoped-catalog.ts';
@@ -29,9 +31,13 @@ export interface CredentialScope {
   server: string;
   /** The server's catalog; the caller's filtered view of it is set as `catalog`. Without it, no `catalog` is set. */
   catalog?: ToolCatalog;
+  /** Admin UI sessions: a request without `Authorization` may present the session cookie instead (with the CSRF header to change anything). */
+  sessions?: UiSessions | undefined;
 }
 
-export function credential(access: AccessControl, { server, catalog }: CredentialScope): MiddlewareHandler<RestEnv> {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function credential(access: AccessControl, { server, catalog, sessions }: CredentialScope): MiddlewareHandler<RestEnv> {
   function admit(c: Context<RestEnv>, outcome: AccessOutcome, next: Next) {
     if (!outcome.ok) {
       if (outcome.challenge) c.header('WWW-Authenticate', outcome.challenge);
@@ -43,10 +49,46 @@ export function credential(access: AccessControl, { server, catalog }: Credentia
     if (catalog) c.set('catalog', scopedCatalog(catalog, catalog.visibility(principal.scopes)));
     return next();
   }
+  async function fromSession(c: Context<RestEnv>, token: string, next: Next) {
+    if (!SAFE_METHODS.has(c.req.method) && !sessions!.csrfMatches(token, c.req.header(CSRF_HEADER))) {
+      throw new AppError('forbidden', `A request made with the admin UI's session cookie must carry the session's CSRF token in ${CSRF_HEADER}`, {
+        extra: { reason: 'csrf' },
+      });
+    }
+    const outcome = await sessions!.authenticate(token);
+    return admit(c, outcome.ok ? { ok: true, principal: outcome.principal } : { ok: false, error: outcome.error, challenge: 'Bearer' }, next);
+  }
+  /** The session cookie stands in for a key or the admin token, unless this server's OAuth settings refuse keys. */
+  function sessionToken(c: Context<RestEnv>): string | undefined {
+    if (!sessions || c.req.header('cookie') === undefined) return undefined;
+    if (access.oauthSettings(server)?.acceptKeys === false) return undefined;
+    return getCookie(c, UI_SESSION_COOKIE);
+  }
   // Not async: an API key or the admin token resolves in memory, so the common case adds no promise.
   return function resolveCaller(c, next) {
-    const outcome = access.authenticate(server, c.req.header('authorization'), () => remoteIsLoopback(c));
+    const authorization = c.req.header('authorization');
+    if (authorization === undefined) {
+      const token = sessionToken(c);
+      if (token !== undefined) return fromSession(c, token, next);
+    }
+    const outcome = access.authenticate(server, authorization, () => remoteIsLoopback(c));
     return outcome instanceof Promise ? outcome.then((settled) => admit(c, settled, next)) : admit(c, outcome, next);
+  };
+}
+
+/**
+ * Whether the credential a long-lived request (GET /changes) was admitted
+ * with still admits it: a revoked or expired key, an ended session, an
+ * expired OAuth token end the stream at its next event or heartbeat.
+ */
+export function stillAdmitted(access: AccessControl, { server, sessions }: Pick<CredentialScope, 'server' | 'sessions'>) {
+  return async (c: Context<RestEnv>): Promise<boolean> => {
+    const authorization = c.req.header('authorization');
+    if (authorization === undefined && sessions && c.req.header('cookie') !== undefined && access.oauthSettings(server)?.acceptKeys !== false) {
+      const token = getCookie(c, UI_SESSION_COOKIE);
+      if (token !== undefined) return (await sessions.authenticate(token)).ok;
+    }
+    return (await access.authenticate(server, authorization, () => remoteIsLoopback(c))).ok;
   };
 }
 

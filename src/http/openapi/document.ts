@@ -6,6 +6,7 @@ import { CHANGE_OPERATIONS } from './operations-changes.ts';
 import { MCP_OPERATIONS } from './operations-mcp.ts';
 import { PROCESS_OPERATIONS, PUBLIC_OPERATIONS } from './operations-process.ts';
 import { TOOL_OPERATIONS } from './operations-tools.ts';
+import { UI_OPERATIONS } from './operations-ui.ts';
 import { UPSTREAM_OPERATIONS } from './operations-upstreams.ts';
 
 /** Every operation a listener may serve, in the order the document lists them. */
@@ -16,6 +17,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
   ...MCP_OPERATIONS,
   ...PROCESS_OPERATIONS,
   ...UPSTREAM_OPERATIONS,
+  ...UI_OPERATIONS,
 ];
 
 export interface DocumentShape {

@@ -24,8 +24,8 @@ export interface OperationSpec {
   ok: { status: string; description: string; schema?: JsonSchema; mediaType?: string };
   /** The error statuses it may answer besides the ones its access and body imply. */
   errors?: string[];
-  /** Served only when this feature is on (GET /metrics, /servers, /registry, /upstreams). */
-  feature?: 'metrics' | 'servers' | 'registry' | 'upstreams';
+  /** Served only when this feature is on (GET /metrics, /servers, /registry, /upstreams, the admin UI). */
+  feature?: 'metrics' | 'servers' | 'registry' | 'upstreams' | 'ui';
   /** The body of POST /tools/call: replaced by the caller's tools as a oneOf. */
   callBody?: true;
 }
