@@ -48,6 +48,17 @@ function plainScripts(dir, found = [], inAssets = false) {
   return found;
 }
 
+/** The `assets` folders under src/. */
+function assetDirs(dir, found = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const path = join(dir, entry.name);
+    if (entry.name === 'assets') found.push(path);
+    else assetDirs(path, found);
+  }
+  return found;
+}
+
 /** tsc, then the .mjs files, then the stamp. Throws with tsc's exit status when it fails (type errors). */
 export function build({ root = ROOT, outDir = join(root, 'dist'), quiet = false } = {}) {
   let tsc;
@@ -71,6 +82,8 @@ export function build({ root = ROOT, outDir = join(root, 'dist'), quiet = false 
   if (result.status !== 0) {
     throw Object.assign(new Error(`tsc failed (exit ${result.status})${quiet ? `:\n${result.stdout}${result.stderr}` : ''}`), { code: 'TSC_FAILED' });
   }
+  // Asset folders are copied whole: a file deleted from src/ must not linger in dist/ (tsc's incremental output is left alone).
+  for (const dir of assetDirs(join(root, 'src'))) rmSync(join(outDir, relative(root, dir)), { recursive: true, force: true });
   for (const script of plainScripts(join(root, 'src'))) {
     const target = join(outDir, relative(root, script));
     mkdirSync(dirname(target), { recursive: true });

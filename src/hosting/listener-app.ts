@@ -177,6 +177,7 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
     databaseFailed: (error) => deps.status.database.report(false, error),
     database: databaseProbe(deps.database, deps.status),
     version: deps.version,
+    listeningPort: deps.listeningPort,
     port: () => {
       const configured = registry.snapshot(serverId)?.server.port ?? null;
       return { port: deps.listeningPort?.(serverId) ?? configured, configured };

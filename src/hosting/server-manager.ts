@@ -8,7 +8,7 @@ import type { ListenerApp } from './listener-app.ts';
 import { type Listener, startListener } from './listeners.ts';
 
 export interface ServerManagerDeps {
-  config: Pick<Config, 'host' | 'servers' | 'shutdownTimeoutMs' | 'gatewayPort'>;
+  config: Pick<Config, 'host' | 'servers' | 'shutdownTimeoutMs' | 'gatewayPort' | 'ui'>;
   store: RegistryStore;
   registry: Registry;
   status: ProcessStatus;
@@ -120,7 +120,14 @@ export class ServerManager {
       const listener = await startListener(this.deps.createApp(id), id, config.host, port, logger);
       this.listeners.set(id, listener);
       this.deps.status.listenerOk(id);
-      logger.info('listening', { server: id, url: listener.url, tools: snapshot.tools.size, available: snapshot.available.length });
+      logger.info('listening', {
+        server: id,
+        url: listener.url,
+        tools: snapshot.tools.size,
+        available: snapshot.available.length,
+        // The admin UI is on each listener when there is no gateway.
+        ...(config.ui && config.gatewayPort === undefined ? { ui: `${listener.url}/ui` } : {}),
+      });
     } catch (error) {
       // With a gateway the server is still served there: only its own port failed.
       if (!gateway) registry.dropServer(id);

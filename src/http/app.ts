@@ -96,6 +96,8 @@ export interface RestAppDeps {
   databaseFailed: (error: string) => void;
   database: DatabaseProbe;
   version: string;
+  /** The port any server's own listener is bound to in this process (GET /servers' listeningPort). */
+  listeningPort?: ((serverId: string) => number | undefined) | undefined;
   /** The port this server listens on here, and its row's (they differ under TOOLPORT_SERVERS=finance:4001). */
   port: () => { port: number | null; configured: number | null };
   logger: Logger;
@@ -276,7 +278,7 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   app.route('/data-sources', dataSourcesRoutes({ ...deps.dataSources, auth: admin, limits }));
   app.route('/keys', keysRoutes({ keys: deps.keys, auth: admin, limits }));
   if (deps.upstreams) app.route('/upstreams', upstreamsRoutes({ ...deps.upstreams, auth: admin, limits }));
-  if (deps.servers) app.route('/servers', serversRoutes({ writes: deps.servers, auth: admin, limits }));
+  if (deps.servers) app.route('/servers', serversRoutes({ writes: deps.servers, auth: admin, limits, listening: deps.listeningPort }));
   if (deps.registryFiles) app.route('/registry', registryFileRoutes({ files: deps.registryFiles, auth: admin, limits }));
   app.route('/audit', auditRoutes({ reader: deps.audit.reader, beforeRead: deps.audit.beforeRead, auth: admin }));
   if (deps.metrics && !deps.metrics.open) app.get('/metrics', admin, metricsRoute(deps.metrics.metrics));

@@ -248,7 +248,12 @@ async function openGateway(
       logger,
     });
     url = gateway.url;
-    logger.info('gateway listening', { url: gateway.url, servers: runtime.registry.serverIds().sort(), composed: [...root.catalog.composedServers()] });
+    logger.info('gateway listening', {
+      url: gateway.url,
+      servers: runtime.registry.serverIds().sort(),
+      composed: [...root.catalog.composedServers()],
+      ...(config.ui ? { ui: `${gateway.url}/ui` } : {}),
+    });
     return Object.assign(gateway, { root });
   } catch (error) {
     if (error instanceof PortInUseError) {

@@ -1,12 +1,21 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createKey, KEYED_ENV } from '../mcp/access-support.ts';
+import { TEST_DATABASE_URL } from '../support/database.ts';
 import { useToolport } from '../support/toolport.ts';
 import { chromiumAvailable, expectAccessible, launchBrowser, openPage, type PageProblems, screenshot } from './browser.ts';
 
 if (!chromiumAvailable) console.warn('ui-browser.test.ts skipped: no /usr/bin/chromium (apt-get install chromium)');
+
+/** On PostgreSQL (TEST_DATABASE_URL, as CI runs) the SQL edit is made with the real psql; on PGlite through the driver. */
+const BACKEND = TEST_DATABASE_URL ? 'postgres' : 'pglite';
+const PSQL = '/usr/bin/psql';
+/** A 1×1 PNG the outside API serves, for an image result. */
+const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 /**
  * The admin UI in headless Chromium, as an operator uses it, on the gateway:
@@ -20,7 +29,7 @@ if (!chromiumAvailable) console.warn('ui-browser.test.ts skipped: no /usr/bin/ch
  */
 describe.skipIf(!chromiumAvailable)('admin UI in headless Chromium', () => {
   // `*`: servers created later are served too (on the gateway: the new server has no port).
-  const t = useToolport('pglite', {
+  const t = useToolport(BACKEND, {
     ...KEYED_ENV,
     TOOLPORT_SERVERS: 'finance:0,utility:0,*',
     TOOLPORT_GATEWAY_PORT: '0',
@@ -38,6 +47,11 @@ describe.skipIf(!chromiumAvailable)('admin UI in headless Chromium', () => {
     browser = await launchBrowser();
     // The outside API the http tool calls: GET /orders/<id> → JSON.
     api = createServer((request, response) => {
+      if (request.url === '/pixel.png') {
+        response.writeHead(200, { 'content-type': 'image/png' });
+        response.end(PIXEL);
+        return;
+      }
       const id = /^\/orders\/([^/?]+)/.exec(request.url ?? '')?.[1];
       response.writeHead(id ? 200 : 404, { 'content-type': 'application/json' });
       response.end(JSON.stringify(id ? { order: decodeURIComponent(id), status: 'shipped' } : { error: 'no such route' }));
@@ -52,6 +66,12 @@ describe.skipIf(!chromiumAvailable)('admin UI in headless Chromium', () => {
     await browser?.close();
     await new Promise((resolve) => api?.close(resolve));
   });
+
+  /** An SQL statement as an operator runs it: psql against the database when there is a server to connect to. */
+  async function sql(statement: string) {
+    if (t.db.url && existsSync(PSQL)) execFileSync(PSQL, [t.db.url, '-v', 'ON_ERROR_STOP=1', '-qc', statement]);
+    else await t.db.database.query(statement);
+  }
 
   /** Each page: accessible, screenshotted, and clean so far. */
   async function checkPage(name: string) {
@@ -122,6 +142,23 @@ describe.skipIf(!chromiumAvailable)('admin UI in headless Chromium', () => {
     await checkPage('try-it');
   });
 
+  it('shows an image result as an image', async () => {
+    const created = await fetch(`${base()}/orders/tools`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'get_pixel', description: 'A pixel', handler: 'http', config: { method: 'GET', url: `${apiUrl}/pixel.png` } }),
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${base()}/ui#/servers/orders/tools/get_pixel/try`);
+    await page.getByRole('heading', { name: 'Try get_pixel' }).waitFor();
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    const image = page.locator('img.result');
+    await image.waitFor();
+    expect(await image.getAttribute('src')).toBe(`data:image/png;base64,${PIXEL.toString('base64')}`);
+    expect(await image.getAttribute('alt')).toMatch(/get_pixel/);
+    expect(await image.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth)).toBe(1);
+  });
+
   it('edits the description, shows the diff side by side, and rolls back', async () => {
     await page.goto(`${base()}/ui#/servers/orders/tools/get_order/edit`);
     await page.getByRole('heading', { name: 'Edit tool get_order' }).waitFor();
@@ -150,9 +187,9 @@ describe.skipIf(!chromiumAvailable)('admin UI in headless Chromium', () => {
     await page.getByRole('heading', { name: 'Tools of orders' }).waitFor();
     await page.locator('main tbody tr', { hasText: 'get_order' }).waitFor();
     await checkPage('tools');
-    await t.db.database.query("UPDATE tools SET description = 'Edited in psql' WHERE server_id = 'orders' AND name = 'get_order'");
+    await sql("UPDATE tools SET description = 'Edited in psql' WHERE server_id = 'orders' AND name = 'get_order'");
     await page.locator('main tbody tr', { hasText: 'Edited in psql' }).waitFor({ timeout: 5000 });
-    await t.db.database.query(
+    await sql(
       `INSERT INTO tools (server_id, name, description, input_schema, handler) VALUES ('orders', 'list_orders', 'Added in psql', '{"type":"object"}', 'get_time')`,
     );
     await page.locator('main tbody tr', { hasText: 'list_orders' }).waitFor({ timeout: 5000 });
@@ -191,5 +228,39 @@ describe.skipIf(!chromiumAvailable)('admin UI in headless Chromium', () => {
     await page.goto(`${base()}/ui#/servers/finance/tools`);
     await page.locator('main tbody tr', { hasText: 'get_stock_price' }).waitFor();
     expect(await page.getByRole('link', { name: 'New tool' }).count()).toBe(0);
+  });
+});
+
+/**
+ * The quick start: `npm start` with no token on 127.0.0.1 (local-open), no
+ * gateway. Each listener serves the UI for its own server; a browser on this
+ * machine is let in without signing in, and another server's tools are a
+ * link to that server's own /ui.
+ */
+describe.skipIf(!chromiumAvailable)('admin UI on a listener, local-open', () => {
+  const t = useToolport('pglite');
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('opens without signing in, lists its own tools, and links to the other server on its port', async () => {
+    const base = t.app.urls.finance!;
+    const { page, problems, outside } = await openPage(browser, base);
+    await page.goto(`${base}/ui`);
+    await page.getByRole('heading', { name: 'Servers' }).waitFor();
+    await page.locator('#who').getByText('(loopback, no credential)').waitFor();
+    const utility = page.locator('main tbody tr', { hasText: 'utility' });
+    const href = await utility.getByRole('link', { name: /Tools/ }).getAttribute('href');
+    expect(href).toBe(`${t.app.urls.utility}/ui#/servers/utility/tools`);
+    await page.locator('main tbody tr', { hasText: 'finance' }).getByRole('link', { name: 'Tools of finance' }).click();
+    await page.locator('main tbody tr', { hasText: 'get_stock_price' }).waitFor();
+    await expectAccessible(page, 'listener tools');
+    await screenshot(page, 'listener-tools');
+    expect(problems).toEqual([]);
+    expect(outside).toEqual([]);
   });
 });

@@ -26,8 +26,11 @@ describe.each(backends)('/servers (%s)', (backend) => {
     expect(listed.status).toBe(200);
     expect(listed.body.servers.map((server: { id: string }) => server.id)).toEqual(['finance', 'utility']);
     expect(listed.body.servers[0]).toMatchObject({ id: 'finance', toolPrefix: 'finance', compose: true, version: 1, tools: { total: 3 } });
+    // Where this process serves it: TOOLPORT_SERVERS moved it off its row's port 3001.
+    expect(listed.body.servers[0]).toMatchObject({ port: 3001, listeningPort: Number(new URL(t.app.urls.finance!).port) });
     const one = await send(`${t.app.gatewayUrl}/servers/utility`, 'GET', undefined, admin);
     expect(one.status).toBe(200);
+    expect(one.body.listeningPort).toBe(Number(new URL(t.app.urls.utility!).port));
     expect(one.headers.get('etag')).toBe(`"${one.body.version}"`);
     expect((await send(`${t.app.gatewayUrl}/servers/nope`, 'GET', undefined, admin)).status).toBe(404);
   });

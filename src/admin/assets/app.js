@@ -100,7 +100,9 @@ async function signedOut() {
 
 async function render() {
   const ticket = ++rendering;
-  const path = location.hash.replace(/^#/, '') || '/servers';
+  // Opened at /ui: the servers, or the sign-in page for a caller let in without a credential who may not administer (local-open with a token set).
+  const { signedIn, principal } = session();
+  const path = location.hash.replace(/^#/, '') || (!signedIn && principal && !isAdmin() ? '/sign-in' : '/servers');
   if (cleanup) {
     try {
       cleanup();

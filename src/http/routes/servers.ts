@@ -19,6 +19,8 @@ export interface ServersRoutesDeps {
   writes: ServerWrites;
   auth: MiddlewareHandler<RestEnv>;
   limits: BodyLimits;
+  /** The port a server's own listener is bound to in this process (TOOLPORT_SERVERS may move it off its row's), undefined when it has none here. */
+  listening?: ((serverId: string) => number | undefined) | undefined;
 }
 
 export function serverView(row: ServerRow, tools?: number) {
@@ -31,19 +33,21 @@ export function serverView(row: ServerRow, tools?: number) {
   };
 }
 
-export function serversRoutes({ writes, auth, limits }: ServersRoutesDeps) {
+export function serversRoutes({ writes, auth, limits, listening }: ServersRoutesDeps) {
   const app = new Hono<RestEnv>();
   app.use('*', auth);
+  // Where this process serves it now: `listeningPort` (null: not on a port of its own here).
+  const withListening = (row: ServerRow, tools?: number) => ({ ...serverView(row, tools), listeningPort: listening?.(row.id) ?? null });
 
   app.get('/', async (c) => {
-    const servers = (await writes.list()).map(({ row, tools }) => serverView(row, tools));
+    const servers = (await writes.list()).map(({ row, tools }) => withListening(row, tools));
     return c.json({ count: servers.length, servers });
   });
 
   app.get('/:id', async (c) => {
     const { row, tools } = await writes.get(c.req.param('id'));
     c.header('ETag', etagOf(row.version));
-    return c.json(serverView(row, tools));
+    return c.json(withListening(row, tools));
   });
 
   app.post('/', async (c) => {

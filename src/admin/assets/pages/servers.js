@@ -23,6 +23,9 @@ async function load() {
   return ids.map((id) => ({ id, name: id, enabled: true, summary: summaries.get(id), tools: summaries.get(id)?.tools }));
 }
 
+/** The port this process serves the server on now (TOOLPORT_SERVERS may move it off its row's), else its row's. */
+const portOf = (row) => row.listeningPort ?? row.port;
+
 function healthOf(row) {
   if (!row.enabled) return { status: 'disabled' };
   if (row.summary) return row.summary;
@@ -59,12 +62,13 @@ export async function render(root) {
     {
       key: 'where',
       label: 'Port / path',
-      sort: (r) => r.port ?? 0,
+      sort: (r) => portOf(r) ?? 0,
       render: (r) =>
         h(
           'div',
           {},
-          r.port ? h('div', {}, `port ${r.port}`) : h('div', { class: 'muted' }, 'no port'),
+          portOf(r) ? h('div', {}, `port ${portOf(r)}`) : h('div', { class: 'muted' }, 'no port'),
+          r.listeningPort && r.port && r.listeningPort !== r.port ? h('div', { class: 'muted' }, `configured ${r.port}`) : null,
           uiMode().mode === 'gateway' ? h('div', {}, h('code', {}, `/${r.id}`)) : null,
         ),
     },
@@ -85,7 +89,9 @@ export async function render(root) {
       render: (r) => {
         const here = serverBase(r.id) !== undefined;
         const own =
-          r.port && uiMode().mode === 'listener' ? `${location.protocol}//${location.hostname}:${r.port}/ui#/servers/${encodeURIComponent(r.id)}/tools` : null;
+          portOf(r) && uiMode().mode === 'listener'
+            ? `${location.protocol}//${location.hostname}:${portOf(r)}/ui#/servers/${encodeURIComponent(r.id)}/tools`
+            : null;
         return h(
           'div',
           { class: 'actions' },

@@ -1,25 +1,15 @@
 // Create (POST /tools) or edit (PATCH /tools/:name with If-Match: its version) a tool: the input schema as a JSON editor with its errors where they are, the handler's config as a form from the handler kind's config schema (GET /handlers).
 import { get, post } from '../lib/api.js';
+import { configEditor } from '../lib/config-form.js';
 import { errorNotice, field, h, replace } from '../lib/dom.js';
 import { showFieldErrors } from '../lib/forms.js';
+import { jsonEditor } from '../lib/json-editor.js';
 import { debounce, subscribe } from '../lib/live.js';
 import { can } from '../lib/session.js';
-import { configEditor, jsonEditor, send, toolApi, toolPath, toolTabs } from '../lib/tool-editor.js';
+import { send, splitDetails, toolApi } from '../lib/tool-api.js';
+import { toolPath, toolTabs } from '../lib/tool-tabs.js';
 
 const EMPTY_SCHEMA = { type: 'object', properties: {}, required: [] };
-
-/** Split an error's details: those under /inputSchema, those under /config, and the rest. */
-function splitDetails(details) {
-  const out = { schema: [], config: [], rest: [] };
-  for (const detail of details ?? []) {
-    const path = String(detail.path ?? '').replace(/^\/body/, '');
-    const fixed = { ...detail, path };
-    if (path === '/inputSchema' || path.startsWith('/inputSchema/')) out.schema.push(fixed);
-    else if (path === '/config' || path.startsWith('/config/')) out.config.push(fixed);
-    else out.rest.push(fixed);
-  }
-  return out;
-}
 
 export async function render(root, params, { navigate, link }) {
   const { server } = params;

@@ -3,7 +3,9 @@ import { get, patch } from '../lib/api.js';
 import { badge, confirmDialog, errorNotice, h, link, replace, successNotice, time } from '../lib/dom.js';
 import { debounce, subscribe } from '../lib/live.js';
 import { can } from '../lib/session.js';
-import { pretty, send, toolApi, toolPath, toolTabs } from '../lib/tool-editor.js';
+import { pretty } from '../lib/text.js';
+import { send, toolApi } from '../lib/tool-api.js';
+import { toolPath, toolTabs } from '../lib/tool-tabs.js';
 
 export async function render(root, params, { navigate }) {
   const { server, tool: name } = params;

@@ -3,7 +3,9 @@ import { get, patch, query } from '../lib/api.js';
 import { badge, confirmDialog, errorNotice, field, h, link, replace, sortRows, successNotice, table } from '../lib/dom.js';
 import { debounce, subscribe } from '../lib/live.js';
 import { can } from '../lib/session.js';
-import { send, shorten, toolApi, toolPath } from '../lib/tool-editor.js';
+import { shorten } from '../lib/text.js';
+import { send, toolApi } from '../lib/tool-api.js';
+import { toolPath } from '../lib/tool-tabs.js';
 
 const PAGE_SIZE = 50;
 

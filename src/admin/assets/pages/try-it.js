@@ -4,7 +4,9 @@ import { badge, errorNotice, field, h, replace } from '../lib/dom.js';
 import { parseJson } from '../lib/forms.js';
 import { schemaForm } from '../lib/schema-form.js';
 import { can } from '../lib/session.js';
-import { pretty, toolApi, toolTabs } from '../lib/tool-editor.js';
+import { pretty } from '../lib/text.js';
+import { toolApi } from '../lib/tool-api.js';
+import { toolTabs } from '../lib/tool-tabs.js';
 
 /** A scrollable block of text, reachable with the keyboard (a scrollable region must be focusable). */
 const block = (text) => h('pre', { tabindex: '0' }, text);
