@@ -340,7 +340,10 @@ export const upstreams = pgTable(
   'upstreams',
   {
     id: text('id').primaryKey(),
-    serverId: text('server_id').notNull(),
+    /** The server its tools are synced into; deleting the server deletes its upstreams (migration 0016). */
+    serverId: text('server_id')
+      .notNull()
+      .references(() => servers.id, { onDelete: 'cascade' }),
     description: text('description').notNull().default(''),
     transport: text('transport').notNull(),
     url: text('url'),

@@ -2,7 +2,7 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { sqlStateOf } from '../shared/database-reason.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Db } from './client.ts';
-import { type ServerRow, servers, tools } from './schema.ts';
+import { type ServerRow, servers, tools, upstreams } from './schema.ts';
 
 /** The columns of a servers row the servers API decides. */
 export interface ServerFields {
@@ -107,6 +107,12 @@ export class ServerStore {
       if (tool !== null) entry.tools.push(tool);
     }
     return [...byServer.values()];
+  }
+
+  /** The upstreams that feed one server (deleted with it: ON DELETE CASCADE). */
+  async upstreamIds(id: string): Promise<string[]> {
+    const rows = await this.db.select({ id: upstreams.id }).from(upstreams).where(eq(upstreams.serverId, id)).orderBy(asc(upstreams.id));
+    return rows.map((row) => row.id);
   }
 
   /** The tool names of one server. */

@@ -141,27 +141,37 @@ export class ServerWrites {
     });
   }
 
-  remove(by: ActorInput, id: string, options: { cascade: boolean; ifMatch?: number | undefined }): Promise<{ row: ServerRow; toolsDeleted: number }> {
+  remove(
+    by: ActorInput,
+    id: string,
+    options: { cascade: boolean; ifMatch?: number | undefined },
+  ): Promise<{ row: ServerRow; toolsDeleted: number; upstreamsDeleted: string[] }> {
     const who = writeActor(by);
     return this.audited(who, 'server.delete', id, async () => {
       let tools = 0;
+      let feeding: string[] = [];
       const row = await this.transaction(who.actor, async (store) => {
         const current = await store.getForUpdate(id);
         if (!current) throw notFound(id);
         if (options.ifMatch !== undefined && current.version !== options.ifMatch) throw stale(id, current.version, options.ifMatch);
         tools = (await store.toolNames(id)).length;
-        if (tools > 0 && !options.cascade) {
+        feeding = await store.upstreamIds(id);
+        if ((tools > 0 || feeding.length > 0) && !options.cascade) {
+          const what = [
+            tools > 0 ? `${tools} tool${tools === 1 ? '' : 's'}` : undefined,
+            feeding.length ? `upstream${feeding.length === 1 ? '' : 's'} ${feeding.map((u) => `"${u}"`).join(', ')} feeding it` : undefined,
+          ].filter(Boolean);
           throw new AppError(
             'conflict',
-            `Server "${id}" has ${tools} tool${tools === 1 ? '' : 's'}: delete them first, or pass ?cascade=true to delete the server with its tools`,
-            {
-              extra: { tools },
-            },
+            `Server "${id}" has ${what.join(' and ')}: delete them first, or pass ?cascade=true to delete the server with ${feeding.length ? 'them' : 'its tools'}`,
+            { extra: { tools, upstreams: feeding } },
           );
         }
+        // Its tools and upstreams go with it (ON DELETE CASCADE; the upstreams' trigger tells every process).
         return (await store.delete(id))!;
       });
-      return { result: { row, toolsDeleted: tools }, versionBefore: row.version, details: { toolsDeleted: tools } };
+      const details = { toolsDeleted: tools, ...(feeding.length ? { upstreamsDeleted: feeding } : {}) };
+      return { result: { row, toolsDeleted: tools, upstreamsDeleted: feeding }, versionBefore: row.version, details };
     });
   }
 

@@ -157,4 +157,34 @@ describe('upstream health checks', () => {
     expect(status).toMatchObject({ connection: 'connected', breaker: 'closed', protocolVersion: '2026-07-28', consecutiveFailures: 0 });
     expect(status.lastError ?? null).toBeNull();
   });
+
+  it('a server an upstream feeds is deleted only with ?cascade=true, and takes the upstream and its tools along; SQL cannot orphan one', async () => {
+    const admin = { 'content-type': 'application/json' };
+    const base = t.app.urls.utility!;
+    expect((await post('/servers', { id: 'fed', port: null })).status).toBe(201);
+    expect((await post('/upstreams', { id: 'feeder', server: 'fed', url: upstream.url })).status).toBe(201);
+    await within(
+      3000,
+      async () => {
+        const { rows } = await t.db.database.query("select count(*)::int as n from tools where server_id = 'fed'");
+        return (rows[0] as { n: number }).n === 4 ? true : undefined;
+      },
+      'feeder tools synced',
+    );
+    const refused = await fetch(`${base}/servers/fed`, { method: 'DELETE', headers: admin });
+    expect(refused.status).toBe(409);
+    expect((await json(refused)).error.message).toMatch(/upstream "feeder" feeding it.*cascade=true/);
+    expect((await fetch(`${base}/upstreams/feeder`)).status).toBe(200);
+
+    const removed = await fetch(`${base}/servers/fed?cascade=true`, { method: 'DELETE', headers: admin });
+    expect(removed.status).toBe(200);
+    expect(await json(removed)).toMatchObject({ deleted: true, toolsDeleted: 4, upstreamsDeleted: ['feeder'] });
+    expect((await t.db.database.query("select id from upstreams where id = 'feeder'")).rows).toEqual([]);
+    await within(3000, async () => ((await fetch(`${base}/upstreams/feeder`)).status === 404 ? true : undefined), 'feeder gone here');
+    await expect(
+      t.db.database.query(
+        "insert into upstreams (id, server_id, transport, url, prefix) values ('orphan', 'no-such-server', 'streamable-http', 'http://127.0.0.1:1/mcp', 'orphan')",
+      ),
+    ).rejects.toThrow(/foreign key/);
+  });
 });

@@ -64,11 +64,11 @@ export function serversRoutes({ writes, auth, limits, listening }: ServersRoutes
   });
 
   app.delete('/:id', async (c) => {
-    const { row, toolsDeleted } = await writes.remove(writerOf(c), c.req.param('id'), {
+    const { row, toolsDeleted, upstreamsDeleted } = await writes.remove(writerOf(c), c.req.param('id'), {
       cascade: queryFlag(c, 'cascade', '/cascade'),
       ifMatch: expectedVersion(c),
     });
-    return c.json({ deleted: true, id: row.id, version: row.version, toolsDeleted });
+    return c.json({ deleted: true, id: row.id, version: row.version, toolsDeleted, upstreamsDeleted });
   });
 
   return app;
