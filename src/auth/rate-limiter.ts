@@ -1,8 +1,8 @@
 import type { RateLimitStore } from '../db/rate-limit-store.ts';
-import { databaseFailureReason } from '../shared/database-reason.ts';
 import { type Logger, silentLogger } from '../shared/logger.ts';
 import type { RateSpec } from './principal.ts';
 import type { BucketCheck } from './rate-buckets.ts';
+import { type Bucket, clock, type LeaseSettings, RateLeases } from './rate-leases.ts';
 
 /**
  * Rate limits that hold across replicas without a database round trip per
@@ -59,71 +59,30 @@ export interface RateLimiterOptions {
   pruneEveryMs?: number;
 }
 
-interface Bucket {
-  key: string;
-  spec: RateSpec;
-  refillPerMs: number;
-  maxChunk: number;
-  /** Prefetch when the local lease falls to this. */
-  lowWater: number;
-  /** Whole tokens leased to this process and not spent. */
-  local: number;
-  leasing: Promise<void> | undefined;
-  leaseStartedAt: number;
-  /** The row's level after this process's last lease, and when. */
-  lastRemaining: number;
-  lastLeaseAt: number;
-  /** The row had less than a token: no new lease before this. */
-  emptyUntil: number;
-  lastUsed: number;
-  /** The local share while the database is unreachable. */
-  fallback: { tokens: number; at: number } | undefined;
-}
-
 const OK: TakeResult = { ok: true };
-const clock = () => performance.now();
 
 export class RateLimiter {
-  readonly #store: RateLimitStore;
-  readonly #logger: Logger;
-  readonly #replicas: number;
-  readonly #failOpen: boolean;
-  readonly #fraction: number;
-  readonly #idleMs: number;
-  readonly #leaseTimeoutMs: number;
-  readonly #probeEveryMs: number;
-  readonly #buckets = new Map<string, Bucket>();
-  readonly #timers: NodeJS.Timeout[] = [];
-  #leaseLatencyMs = 5;
-  #unavailableSince: number | undefined;
-  #nextProbeAt = 0;
-  #probing = false;
-  #stopped = false;
-  #leases = 0;
+  readonly #settings: LeaseSettings;
+  readonly #leases: RateLeases;
 
   constructor(options: RateLimiterOptions) {
-    this.#store = options.store;
-    this.#logger = options.logger ?? silentLogger;
-    this.#replicas = Math.max(1, Math.floor(options.expectedReplicas ?? 1));
-    this.#failOpen = (options.whenUnavailable ?? 'local-share') === 'local-share';
-    this.#fraction = options.leaseFraction ?? 0.04;
-    this.#idleMs = options.idleMs ?? 10_000;
-    this.#leaseTimeoutMs = options.leaseTimeoutMs ?? 2000;
-    this.#probeEveryMs = options.probeEveryMs ?? 1000;
-    const sweep = setInterval(() => this.#sweep(), Math.max(50, this.#idleMs / 2));
-    sweep.unref();
-    this.#timers.push(sweep);
-    const pruneEveryMs = options.pruneEveryMs ?? 600_000;
-    if (pruneEveryMs > 0) {
-      const prune = setInterval(() => this.#store.prune().catch(() => {}), pruneEveryMs);
-      prune.unref();
-      this.#timers.push(prune);
-    }
+    this.#settings = {
+      store: options.store,
+      logger: options.logger ?? silentLogger,
+      replicas: Math.max(1, Math.floor(options.expectedReplicas ?? 1)),
+      failOpen: (options.whenUnavailable ?? 'local-share') === 'local-share',
+      fraction: options.leaseFraction ?? 0.04,
+      idleMs: options.idleMs ?? 10_000,
+      leaseTimeoutMs: options.leaseTimeoutMs ?? 2000,
+      probeEveryMs: options.probeEveryMs ?? 1000,
+      pruneEveryMs: options.pruneEveryMs ?? 600_000,
+    };
+    this.#leases = new RateLeases(this.#settings);
   }
 
   /** Spend one token of `bucketKey` from the local lease. Synchronous, never a database round trip, never waits. */
   take(bucketKey: string, spec: RateSpec): TakeResult {
-    const bucket = this.#bucket(bucketKey, spec);
+    const bucket = this.#leases.bucket(bucketKey, spec);
     const result = this.#attempt(bucket, true);
     return result === 'lease' || result === 'fallback' ? OK : result;
   }
@@ -138,7 +97,7 @@ export class RateLimiter {
     const taken: [Bucket, 'lease' | 'fallback'][] = [];
     let refusals: Refusal[] | undefined;
     for (const check of checks) {
-      const bucket = this.#bucket(check.key, check.spec);
+      const bucket = this.#leases.bucket(check.key, check.spec);
       if (refusals) {
         const peeked = this.#attempt(bucket, false);
         if (typeof peeked === 'object') refusals.push(peeked);
@@ -167,9 +126,9 @@ export class RateLimiter {
   async admit(checks: readonly BucketCheck[]): Promise<TakeResult> {
     let result = this.takeAll(checks);
     // A burst on a cold bucket may need a few leases in a row (each is one chunk): keep waiting until the lease timeout.
-    const deadline = clock() + this.#leaseTimeoutMs;
+    const deadline = clock() + this.#settings.leaseTimeoutMs;
     while (!result.ok && result.reason === 'leasing' && clock() < deadline) {
-      const pending = checks.map((check) => this.#buckets.get(check.key)?.leasing).filter(Boolean);
+      const pending = checks.map((check) => this.#leases.find(check.key)?.leasing).filter(Boolean);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(pending), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(1, deadline - clock()))))]);
       clearTimeout(timer);
@@ -180,60 +139,35 @@ export class RateLimiter {
 
   /** Counters for /health and tests. */
   stats(): { buckets: number; leases: number; localTokens: number; unavailable: boolean } {
-    let localTokens = 0;
-    for (const bucket of this.#buckets.values()) localTokens += bucket.local;
-    return { buckets: this.#buckets.size, leases: this.#leases, localTokens, unavailable: this.#unavailableSince !== undefined };
+    return this.#leases.stats();
   }
 
   /** Stop leasing, wait for leases in flight (at most the lease timeout), and give every unspent token back in one statement. */
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    for (const timer of this.#timers) clearInterval(timer);
-    const pending = [...this.#buckets.values()].map((bucket) => bucket.leasing).filter(Boolean);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(pending), new Promise((resolve) => (timer = setTimeout(resolve, this.#leaseTimeoutMs)))]);
-    clearTimeout(timer);
-    const returns = [...this.#buckets.values()].map((bucket) => ({ key: bucket.key, tokens: bucket.local }));
-    this.#buckets.clear();
-    await this.#giveBack(returns);
-  }
-
-  #bucket(key: string, spec: RateSpec): Bucket {
-    let bucket = this.#buckets.get(key);
-    if (bucket && bucket.spec.requests === spec.requests && bucket.spec.perMs === spec.perMs) return bucket;
-    // A changed limit (a key's rate edited) keeps the lease; the next lease writes the new limit to the row.
-    const maxChunk = Math.max(1, Math.floor(spec.requests * this.#fraction));
-    const derived = { spec, refillPerMs: spec.requests / spec.perMs, maxChunk, lowWater: Math.floor(maxChunk / 4), fallback: undefined };
-    if (bucket) Object.assign(bucket, derived);
-    else {
-      bucket = { key, ...derived, local: 0, leasing: undefined, leaseStartedAt: 0, lastRemaining: spec.requests, lastLeaseAt: 0, emptyUntil: 0, lastUsed: 0 };
-      this.#buckets.set(key, bucket);
-    }
-    return bucket;
+  stop(): Promise<void> {
+    return this.#leases.stop();
   }
 
   /** Where a token came from, or why there is none; `consume: false` only looks (and may start a lease). */
   #attempt(bucket: Bucket, consume: boolean): 'lease' | 'fallback' | Refusal {
     const now = clock();
     bucket.lastUsed = now;
-    if (this.#stopped) return this.#refusal(bucket, 'stopped', 1000);
+    if (this.#leases.stopped) return this.#refusal(bucket, 'stopped', 1000);
     if (bucket.local >= 1) {
       if (consume) bucket.local -= 1;
-      if (bucket.local <= bucket.lowWater) this.#prefetch(bucket, now);
+      if (bucket.local <= bucket.lowWater) this.#leases.prefetch(bucket, now);
       return 'lease';
     }
-    if (this.#unavailableSince !== undefined) {
-      this.#prefetch(bucket, now);
-      return this.#failOpen ? this.#fromFallback(bucket, now, consume) : this.#refusal(bucket, 'unavailable', this.#probeEveryMs);
+    if (this.#leases.unavailable) {
+      this.#leases.prefetch(bucket, now);
+      return this.#settings.failOpen ? this.#fromFallback(bucket, now, consume) : this.#refusal(bucket, 'unavailable', this.#settings.probeEveryMs);
     }
     if (now < bucket.emptyUntil) return this.#refusal(bucket, 'exhausted', bucket.emptyUntil - now);
-    if (!bucket.leasing) this.#lease(bucket, now);
+    if (!bucket.leasing) this.#leases.lease(bucket, now);
     // The row had no whole token at the last lease: wait for one by its refill rate; else for the lease's remaining round trip.
     const level = Math.min(bucket.spec.requests, bucket.lastRemaining + (now - bucket.lastLeaseAt) * bucket.refillPerMs);
     const tokenWait = level >= 1 ? 0 : (1 - level) / bucket.refillPerMs;
     if (tokenWait > 0) return this.#refusal(bucket, 'exhausted', tokenWait);
-    return this.#refusal(bucket, 'leasing', this.#leaseLatencyMs - (now - bucket.leaseStartedAt));
+    return this.#refusal(bucket, 'leasing', this.#leases.leaseLatencyMs - (now - bucket.leaseStartedAt));
   }
 
   #refusal(bucket: Bucket, reason: RefusalReason, retryAfterMs: number): Refusal {
@@ -242,8 +176,9 @@ export class RateLimiter {
 
   /** The local share of the limit (capacity and refill / expectedReplicas), while the database is unreachable. */
   #fromFallback(bucket: Bucket, now: number, consume: boolean): 'fallback' | Refusal {
-    const capacity = Math.max(1, Math.floor(bucket.spec.requests / this.#replicas));
-    const rate = bucket.refillPerMs / this.#replicas;
+    const { replicas } = this.#settings;
+    const capacity = Math.max(1, Math.floor(bucket.spec.requests / replicas));
+    const rate = bucket.refillPerMs / replicas;
     const share = (bucket.fallback ??= { tokens: capacity, at: now });
     share.tokens = Math.min(capacity, share.tokens + (now - share.at) * rate);
     share.at = now;
@@ -252,91 +187,5 @@ export class RateLimiter {
       return 'fallback';
     }
     return this.#refusal(bucket, 'exhausted', (1 - share.tokens) / rate);
-  }
-
-  #prefetch(bucket: Bucket, now: number): void {
-    if (bucket.leasing || now < bucket.emptyUntil) return;
-    if (this.#unavailableSince !== undefined && (this.#probing || now < this.#nextProbeAt)) return;
-    this.#lease(bucket, now);
-  }
-
-  #lease(bucket: Bucket, now: number): void {
-    if (this.#stopped) return;
-    if (this.#unavailableSince !== undefined) {
-      this.#probing = true;
-      this.#nextProbeAt = now + this.#probeEveryMs;
-    }
-    bucket.leaseStartedAt = now;
-    this.#leases += 1;
-    let answered = false;
-    // A hung query must not stall the limits: past the timeout the database counts as unreachable; a late answer still adds its tokens.
-    const timeout = setTimeout(() => {
-      if (!answered) this.#unavailable(new Error(`no answer within ${this.#leaseTimeoutMs} ms`));
-    }, this.#leaseTimeoutMs);
-    timeout.unref();
-    const limit = { capacity: bucket.spec.requests, refillPerMs: bucket.refillPerMs };
-    bucket.leasing = this.#store
-      .lease(bucket.key, limit, bucket.maxChunk, Math.max(2, this.#replicas))
-      .then(
-        (grant) => {
-          const at = clock();
-          this.#leaseLatencyMs = this.#leaseLatencyMs * 0.8 + (at - now) * 0.2;
-          bucket.local += grant.granted;
-          bucket.lastRemaining = grant.remaining;
-          bucket.lastLeaseAt = at;
-          bucket.emptyUntil = grant.granted >= 1 ? 0 : at + (1 - grant.remaining) / bucket.refillPerMs;
-          bucket.fallback = undefined;
-          this.#available(at);
-        },
-        (error: unknown) => this.#unavailable(error),
-      )
-      .finally(() => {
-        answered = true;
-        clearTimeout(timeout);
-        bucket.leasing = undefined;
-        this.#probing = false;
-      });
-  }
-
-  #unavailable(error: unknown): void {
-    const now = clock();
-    this.#nextProbeAt = now + this.#probeEveryMs;
-    if (this.#unavailableSince !== undefined) return;
-    this.#unavailableSince = now;
-    this.#logger.warn(
-      this.#failOpen
-        ? 'rate limits: the database does not answer; each process enforces its local share of every limit until it does'
-        : 'rate limits: the database does not answer; calls that need a new lease are refused until it does',
-      { reason: databaseFailureReason(error), policy: this.#failOpen ? 'local-share' : 'refuse', share: `1/${this.#replicas}` },
-    );
-  }
-
-  #available(now: number): void {
-    if (this.#unavailableSince === undefined) return;
-    this.#logger.info('rate limits: the database answers again; limits are shared again', { unavailableMs: Math.round(now - this.#unavailableSince) });
-    this.#unavailableSince = undefined;
-  }
-
-  /** Idle buckets give their lease back and are forgotten (memory stays bounded by the active ones). */
-  #sweep(): void {
-    const before = clock() - this.#idleMs;
-    const returns: { key: string; tokens: number }[] = [];
-    for (const bucket of this.#buckets.values()) {
-      if (bucket.lastUsed >= before || bucket.leasing) continue;
-      this.#buckets.delete(bucket.key);
-      returns.push({ key: bucket.key, tokens: bucket.local });
-    }
-    void this.#giveBack(returns);
-  }
-
-  async #giveBack(returns: { key: string; tokens: number }[]): Promise<void> {
-    const due = returns.filter((item) => item.tokens > 0);
-    if (due.length === 0) return;
-    try {
-      await this.#store.giveBack(due);
-    } catch (error) {
-      // Lost tokens only make the limit stricter until the row refills.
-      this.#logger.warn('rate limits: could not give unused tokens back', { reason: databaseFailureReason(error), buckets: due.length });
-    }
   }
 }

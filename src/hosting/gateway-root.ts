@@ -1,7 +1,7 @@
 import type { ServerRow } from '../db/schema.ts';
 import type { DeploymentView, ManagedServer } from '../handlers/management/deployment.ts';
 import { createManagementTools } from '../handlers/management/index.ts';
-import type { ServerSummary } from '../http/app.ts';
+import type { ServerSummary } from '../http/app-deps.ts';
 import { builtInEntry } from '../registry/built-in-entry.ts';
 import type { ToolCaller } from '../registry/call.ts';
 import { composedCaller } from '../registry/composed-caller.ts';

@@ -2,6 +2,7 @@ import type { AuditInsert } from '../db/audit-store.ts';
 import { isDatabaseUnavailable } from '../db/health.ts';
 import { databaseFailureReason } from '../shared/database-reason.ts';
 import type { Logger } from '../shared/logger.ts';
+import { AuditCounters, type AuditHealth, type AuditStats } from './audit-counters.ts';
 import { type AuditEntry, finishAuditEntry, type PreparedAuditEntry, prepareAuditEntry } from './audit-entry.ts';
 import { type AuditRetentionStore, deleteExpired } from './audit-retention.ts';
 
@@ -41,22 +42,6 @@ export interface AuditLogOptions {
   now?: () => number;
 }
 
-/** What /health shows. */
-export interface AuditHealth {
-  queued: number;
-  dropped: number;
-  lastFlushError?: string;
-}
-
-export type DropReason = 'queue_full' | 'database' | 'rejected' | 'stopped' | 'invalid';
-
-export interface AuditStats extends AuditHealth {
-  written: number;
-  /** INSERT statements sent (successful or not). */
-  batches: number;
-  droppedByReason: Record<DropReason, number>;
-}
-
 interface Pending {
   entry: PreparedAuditEntry;
   /** Made at the first flush attempt, kept for the retries. */
@@ -84,7 +69,6 @@ export class AuditLog {
   private readonly batchSize: number;
   private readonly capacity: number;
   private readonly maxAttempts: number;
-  private readonly dropLogIntervalMs: number;
   private readonly retentionIntervalMs: number;
   private readonly retentionChunk: number;
   private readonly now: () => number;
@@ -99,13 +83,7 @@ export class AuditLog {
   private started = false;
   private stopped = false;
 
-  private written = 0;
-  private batches = 0;
-  private dropped = 0;
-  private droppedSinceLog = 0;
-  private readonly droppedByReason: Record<DropReason, number> = { queue_full: 0, database: 0, rejected: 0, stopped: 0, invalid: 0 };
-  private lastDropLog = Number.NEGATIVE_INFINITY;
-  private lastFlushError: string | undefined;
+  private readonly counters: AuditCounters;
 
   constructor(options: AuditLogOptions) {
     this.store = options.store;
@@ -116,10 +94,15 @@ export class AuditLog {
     this.batchSize = options.batchSize ?? 500;
     this.capacity = options.capacity ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
-    this.dropLogIntervalMs = options.dropLogIntervalMs ?? 10_000;
     this.retentionIntervalMs = options.retentionIntervalMs ?? 3_600_000;
     this.retentionChunk = options.retentionChunk ?? 1000;
     this.now = options.now ?? Date.now;
+    this.counters = new AuditCounters({
+      logger: options.logger,
+      dropLogIntervalMs: options.dropLogIntervalMs ?? 10_000,
+      now: this.now,
+      queued: () => this.queue.length + this.inFlight,
+    });
   }
 
   /** Start the flush timer and the retention sweep (now, then every retentionIntervalMs). Timers do not keep the process alive. */
@@ -136,8 +119,8 @@ export class AuditLog {
   /** Queue one event. Synchronous and cheap; never throws, never waits. */
   record(entry: AuditEntry): void {
     try {
-      if (this.stopped) return this.drop('stopped', 1);
-      if (this.queue.length + this.inFlight >= this.capacity) return this.drop('queue_full', 1);
+      if (this.stopped) return this.counters.drop('stopped', 1);
+      if (this.queue.length + this.inFlight >= this.capacity) return this.counters.drop('queue_full', 1);
       this.queue.push({ entry: prepareAuditEntry(entry, this.storeArguments, this.now()), attempts: 0 });
       if (this.started && this.queue.length >= this.batchSize && !this.soonScheduled) {
         this.soonScheduled = true;
@@ -148,7 +131,7 @@ export class AuditLog {
       }
     } catch {
       try {
-        this.drop('invalid', 1);
+        this.counters.drop('invalid', 1);
       } catch {
         // Counting failed too: nothing more can be done without throwing into the caller.
       }
@@ -182,21 +165,17 @@ export class AuditLog {
     if (this.queue.length > 0) {
       const left = this.queue.length;
       this.queue = [];
-      this.drop('stopped', left);
+      this.counters.drop('stopped', left);
     }
-    this.logDrops(true);
+    this.counters.logDrops(true);
   }
 
   health(): AuditHealth {
-    return {
-      queued: this.queue.length + this.inFlight,
-      dropped: this.dropped,
-      ...(this.lastFlushError ? { lastFlushError: this.lastFlushError } : {}),
-    };
+    return this.counters.health();
   }
 
   stats(): AuditStats {
-    return { ...this.health(), written: this.written, batches: this.batches, droppedByReason: { ...this.droppedByReason } };
+    return this.counters.stats();
   }
 
   /** Delete rows older than the retention, in chunks; resolves to how many went. Errors are logged, not thrown. */
@@ -218,7 +197,7 @@ export class AuditLog {
   }
 
   private tick(): void {
-    this.logDrops(false);
+    this.counters.logDrops(false);
     if (this.flushing || this.queue.length === 0) return;
     this.flush().catch(() => {});
   }
@@ -236,25 +215,24 @@ export class AuditLog {
       }
       if (!ok) break;
     }
-    this.logDrops(false);
+    this.counters.logDrops(false);
   }
 
   /** true when the batch is settled (written, or its refused rows dropped); false when the database failed. */
   private async writeBatch(batch: Pending[]): Promise<boolean> {
     try {
-      this.batches++;
+      this.counters.sent();
       await this.store.insert(batch.map((item) => this.rowOf(item)));
-      this.written += batch.length;
-      this.lastFlushError = undefined;
+      this.counters.batchWritten(batch.length);
       return true;
     } catch (error) {
-      this.lastFlushError = databaseFailureReason(error);
+      this.counters.flushFailed(databaseFailureReason(error));
       if (isRowProblem(error) && !isDatabaseUnavailable(error)) {
         await this.writeOneByOne(batch);
         return true;
       }
       const kept = batch.filter((item) => ++item.attempts < this.maxAttempts);
-      if (kept.length < batch.length) this.drop('database', batch.length - kept.length);
+      if (kept.length < batch.length) this.counters.drop('database', batch.length - kept.length);
       // Back at the front, in order: capacity counted the batch while it was in flight, so this never exceeds it.
       this.queue.unshift(...kept);
       return false;
@@ -265,11 +243,11 @@ export class AuditLog {
   private async writeOneByOne(batch: Pending[]): Promise<void> {
     for (const item of batch) {
       try {
-        this.batches++;
+        this.counters.sent();
         await this.store.insert([this.rowOf(item)]);
-        this.written++;
+        this.counters.rowWritten();
       } catch {
-        this.drop('rejected', 1);
+        this.counters.drop('rejected', 1);
       }
     }
   }
@@ -277,33 +255,5 @@ export class AuditLog {
   private rowOf(item: Pending): AuditInsert {
     item.row ??= finishAuditEntry(item.entry, this.storeArguments);
     return item.row;
-  }
-
-  private drop(reason: DropReason, count: number): void {
-    this.dropped += count;
-    this.droppedSinceLog += count;
-    this.droppedByReason[reason] += count;
-    this.logDrops(false);
-  }
-
-  /** One warn line per interval while entries are dropped (and a last one at stop): never silently. */
-  private logDrops(force: boolean): void {
-    if (this.droppedSinceLog === 0) return;
-    const now = this.now();
-    if (!force && now - this.lastDropLog < this.dropLogIntervalMs) return;
-    this.lastDropLog = now;
-    const fields = {
-      dropped: this.droppedSinceLog,
-      droppedTotal: this.dropped,
-      reasons: { ...this.droppedByReason },
-      queued: this.queue.length + this.inFlight,
-      ...(this.lastFlushError ? { lastFlushError: this.lastFlushError } : {}),
-    };
-    this.droppedSinceLog = 0;
-    try {
-      this.logger.warn('audit entries dropped (calls and writes still succeed)', fields);
-    } catch {
-      // A failing logger must not turn into a failing call.
-    }
   }
 }

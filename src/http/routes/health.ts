@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { AuditHealth } from '../../observability/audit-queue.ts';
+import type { AuditHealth } from '../../observability/audit-counters.ts';
 import type { StatusView } from '../../observability/process-status.ts';
 import type { UpstreamStatus } from '../../providers/upstreams/index.ts';
 import { safeDatabaseReason } from '../../shared/database-reason.ts';
