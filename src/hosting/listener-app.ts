@@ -4,7 +4,8 @@ import type { ApiKeys } from '../auth/api-keys.ts';
 import type { UiSessions } from '../auth/ui-sessions.ts';
 import type { AuditStore } from '../db/audit-store.ts';
 import type { Database } from '../db/client.ts';
-import { createRestApp, type RestAppDeps } from '../http/app.ts';
+import { createRestApp } from '../http/app.ts';
+import type { RestAppDeps } from '../http/app-deps.ts';
 import type { KnownHandlers } from '../http/routes/handlers.ts';
 import type { DatabaseProbe } from '../http/routes/health.ts';
 import { mcpRoutes } from '../mcp/route.ts';
@@ -30,7 +31,17 @@ import type { Logger } from '../shared/logger.ts';
 export interface ListenerAppDeps {
   config: Pick<
     Config,
-    'host' | 'adminToken' | 'maxBodyBytes' | 'toolsPageSize' | 'allowedOrigins' | 'mcpSessionIdleMs' | 'mcpMaxSessions' | 'limits' | 'secret' | 'metricsOpen'
+    | 'host'
+    | 'adminToken'
+    | 'maxBodyBytes'
+    | 'toolsPageSize'
+    | 'allowedOrigins'
+    | 'mcpSessionIdleMs'
+    | 'mcpMaxSessions'
+    | 'limits'
+    | 'secret'
+    | 'metricsOpen'
+    | 'maxChangeStreams'
   >;
   database: Database;
   registry: Registry;
@@ -172,6 +183,7 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
     // /mcp checks Origin/Host, bounds and vets its body itself, and answers in JSON-RPC, not in the REST envelope.
     beside: [{ path: '/mcp', app: mcpRoutes(mcp, { access: deps.access, serverId, logger }) }],
     toolsPageSize: config.toolsPageSize,
+    maxChangeStreams: config.maxChangeStreams,
     handlers: deps.handlers,
     status: () => deps.status.view(),
     databaseFailed: (error) => deps.status.database.report(false, error),

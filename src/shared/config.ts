@@ -65,6 +65,7 @@ const EnvSchema = v.object({
   TOOLPORT_ALLOWED_ORIGINS: v.optional(v.pipe(v.string(), v.transform(commaList))),
   TOOLPORT_MCP_SESSION_IDLE_MS: v.optional(positiveInt, '1800000'),
   TOOLPORT_MCP_MAX_SESSIONS: v.optional(positiveInt, '1000'),
+  TOOLPORT_MAX_CHANGE_STREAMS: v.optional(positiveInt, '1000'),
   TOOLPORT_MAX_JSON_DEPTH: v.optional(positiveInt, '64'),
   TOOLPORT_MAX_SCHEMA_BYTES: v.optional(positiveInt, '65536'),
   TOOLPORT_MAX_SCHEMA_PROPERTIES: v.optional(positiveInt, '100'),
@@ -135,6 +136,8 @@ export interface Config {
   allowedOrigins: string[];
   mcpSessionIdleMs: number;
   mcpMaxSessions: number;
+  /** TOOLPORT_MAX_CHANGE_STREAMS: open GET /changes streams per listener (each gateway path its own); one more is a 503. */
+  maxChangeStreams: number;
   /** Bounds on what a request may carry (README "Limits"). */
   limits: {
     /** Nesting depth of any JSON body (objects and arrays). */
@@ -226,6 +229,7 @@ export function loadConfig(env: Env = process.env, overrides: { servers?: string
     allowedOrigins: e.TOOLPORT_ALLOWED_ORIGINS ?? [],
     mcpSessionIdleMs: e.TOOLPORT_MCP_SESSION_IDLE_MS,
     mcpMaxSessions: e.TOOLPORT_MCP_MAX_SESSIONS,
+    maxChangeStreams: e.TOOLPORT_MAX_CHANGE_STREAMS,
     limits: { jsonDepth: e.TOOLPORT_MAX_JSON_DEPTH, schemaBytes: e.TOOLPORT_MAX_SCHEMA_BYTES, schemaProperties: e.TOOLPORT_MAX_SCHEMA_PROPERTIES },
     cpuWorkers: e.TOOLPORT_CPU_WORKERS,
     toolsPageSize: e.TOOLPORT_TOOLS_PAGE_SIZE,

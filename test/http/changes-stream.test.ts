@@ -235,3 +235,29 @@ describe.each(backends)('GET /changes (%s)', (backend) => {
     await waitFor(() => registry.listenerCount('changed') === before, 'the listener to go');
   });
 });
+
+describe('GET /changes: TOOLPORT_MAX_CHANGE_STREAMS', () => {
+  const t = useToolport('pglite', { ...KEYED_ENV, TOOLPORT_MAX_CHANGE_STREAMS: '2' });
+
+  it('refuses one stream past the cap with 503 naming the setting, and takes one again once a stream closes', async () => {
+    const base = t.app.urls.finance!;
+    const first = await openChanges(base, ADMIN_TOKEN);
+    const second = await openChanges(base, ADMIN_TOKEN);
+    await Promise.all([first.next((event) => event.event === 'ready'), second.next((event) => event.event === 'ready')]);
+    const refused = await fetch(`${base}/changes`, { headers: admin });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/TOOLPORT_MAX_CHANGE_STREAMS/);
+    // Another listener counts its own streams.
+    const other = await openChanges(t.app.urls.utility!, ADMIN_TOKEN);
+    await other.next((event) => event.event === 'ready');
+    await first.close();
+    let third: Awaited<ReturnType<typeof openChanges>> | undefined;
+    for (let attempt = 0; attempt < 50 && !third; attempt++) {
+      third = await openChanges(base, ADMIN_TOKEN).catch(() => undefined);
+      if (!third) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(third).toBeDefined();
+    await third!.next((event) => event.event === 'ready');
+    await Promise.all([second.close(), third!.close(), other.close()]);
+  });
+});

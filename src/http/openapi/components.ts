@@ -55,7 +55,7 @@ const Tool: JsonSchema = {
     available: { type: 'boolean', description: 'Whether it can be called now.' },
     reason: { type: 'string', description: 'Why it cannot be called (disabled, an unknown handler, a bad config …).' },
     version: { type: 'integer', description: 'Also the ETag; send it as If-Match to write only over this version.' },
-    id: { type: 'integer' },
+    id: { type: 'string', format: 'uuid' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },

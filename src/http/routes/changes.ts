@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { CatalogView } from '../../registry/snapshot.ts';
 import { onToolsChanged } from '../../registry/tool-change-events.ts';
+import { AppError } from '../../shared/errors.ts';
 import type { RestEnv } from '../env.ts';
 
 /**
@@ -30,6 +31,8 @@ export interface ChangesRoutesDeps {
   reads: MiddlewareHandler<RestEnv>;
   /** Asked before each event and heartbeat: false (the key revoked, the session ended) ends the stream with an `ended` event. */
   stillAdmitted?: (c: Context<RestEnv>) => Promise<boolean>;
+  /** Streams open at once on this app (TOOLPORT_MAX_CHANGE_STREAMS); one more is refused with 503. */
+  maxStreams?: number;
   heartbeatMs?: number;
 }
 
@@ -70,10 +73,20 @@ export function diffViews(server: string, before: CatalogView | undefined, after
   };
 }
 
-export function changesRoutes({ server, reads, stillAdmitted, heartbeatMs = HEARTBEAT_MS }: ChangesRoutesDeps) {
+export const DEFAULT_MAX_STREAMS = 1000;
+
+export function changesRoutes({ server, reads, stillAdmitted, maxStreams = DEFAULT_MAX_STREAMS, heartbeatMs = HEARTBEAT_MS }: ChangesRoutesDeps) {
   const app = new Hono<RestEnv>();
+  let open = 0;
 
   app.get('/', reads, (c) => {
+    if (open >= maxStreams) {
+      throw new AppError(
+        'unavailable',
+        `Too many open change streams on this listener (${maxStreams}, TOOLPORT_MAX_CHANGE_STREAMS): close one, or retry later`,
+      );
+    }
+    open++;
     // The caller's view: its subscription hears only changes to tools it sees.
     const catalog = c.get('catalog');
     const signal = c.req.raw.signal;
@@ -126,6 +139,7 @@ export function changesRoutes({ server, reads, stillAdmitted, heartbeatMs = HEAR
           }
         }
       } finally {
+        open--;
         unsubscribe();
         clearInterval(heartbeat);
         signal.removeEventListener('abort', close);
