@@ -60,6 +60,17 @@ describe.each(backends)('admin UI sessions (%s)', (backend) => {
     expect(entries.map((entry) => entry.action)).toEqual(expect.arrayContaining(['ui.sign-in', 'server.create']));
   });
 
+  it('behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookie is Secure; over plain HTTP it is not', async () => {
+    const base = t.app.gatewayUrl!;
+    const proxied = await fetch(`${base}/ui/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ credential: ADMIN_TOKEN }),
+    });
+    expect(proxied.headers.get('set-cookie')).toMatch(/; Secure/);
+    expect((await signIn(base, ADMIN_TOKEN)).setCookie).not.toMatch(/Secure/);
+  });
+
   it('the database keeps a digest of the session token only, never the token or the credential', async () => {
     const session = await signIn(t.app.gatewayUrl!, ADMIN_TOKEN);
     const token = session.cookie!.split('=')[1]!;

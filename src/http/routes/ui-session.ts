@@ -38,6 +38,16 @@ function principalView(principal: Principal) {
   };
 }
 
+/**
+ * Whether the browser reached us over HTTPS: directly, or through a
+ * TLS-terminating proxy that says so. Trusting the header can only add the
+ * Secure flag (a cookie a plain-HTTP page then does not get back), never drop it.
+ */
+function overHttps(url: string, forwardedProto: string | undefined): boolean {
+  if (new URL(url).protocol === 'https:') return true;
+  return forwardedProto?.split(',')[0]?.trim().toLowerCase() === 'https';
+}
+
 export function uiSessionRoutes(deps: UiSessionRoutesDeps) {
   const { server, access, sessions } = deps;
   const app = new Hono<RestEnv>();
@@ -86,7 +96,7 @@ export function uiSessionRoutes(deps: UiSessionRoutesDeps) {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/',
-      secure: new URL(c.req.url).protocol === 'https:',
+      secure: overHttps(c.req.url, c.req.header('x-forwarded-proto')),
       expires: opened.expiresAt,
     });
     const principal = outcome.principal;
