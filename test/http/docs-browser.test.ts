@@ -1,24 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchBrowser } from '../admin/browser.ts';
 import { useToolport } from '../support/toolport.ts';
 
-/** Debian's chromium (.ci/run installs it); outside CI a machine without it skips this file, saying why. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium for this test`);
-if (!available) console.warn(`docs-browser.test.ts skipped: no ${CHROMIUM} (apt-get install chromium)`);
-
-/** As the machine's notes say: without the background-networking flags Chromium tries Google's hosts at every start. */
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const available = chromiumAvailable;
+if (!available) console.warn('docs-browser.test.ts skipped: no /usr/bin/chromium (apt-get install chromium)');
 
 /**
  * /docs in a real browser: the page renders the listener's OpenAPI document
@@ -30,7 +17,7 @@ describe.skipIf(!available)('/docs in headless Chromium', () => {
   const t = useToolport('pglite');
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
