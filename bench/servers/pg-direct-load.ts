@@ -6,21 +6,49 @@
  * hold as many server connections). Every answer is checked (one row, the
  * symbol asked). Prints one JSON line: { responses, rps, p50Ms, p99Ms, meanMs, errors }.
  *
- * argv: <url> <connections> <durationS> <poolSize> <symbol>
+ * mode `statement` (default) sends the statement alone; mode `transaction`
+ * wraps it the way a Toolport `sql` tool call must (data-sources/index.ts):
+ * BEGIN READ ONLY, the four set_config(…, true) settings pipelined with the
+ * statement read through a portal (its first batch), COMMIT — what the
+ * call costs the database and postgres.js before any HTTP.
+ *
+ * argv: <url> <connections> <durationS> <poolSize> <symbol> [statement|transaction]
  */
 import postgres from 'postgres';
 
-const [url, connectionsText, durationText, poolText, symbol = ''] = process.argv.slice(2);
-if (!url || !symbol) throw new Error('usage: pg-direct-load.ts <url> <connections> <durationS> <poolSize> <symbol>');
+const [url, connectionsText, durationText, poolText, symbol = '', mode = 'statement'] = process.argv.slice(2);
+if (!url || !symbol || (mode !== 'statement' && mode !== 'transaction')) {
+  throw new Error('usage: pg-direct-load.ts <url> <connections> <durationS> <poolSize> <symbol> [statement|transaction]');
+}
 const connections = Number(connectionsText);
 const durationMs = Number(durationText) * 1000;
 const sql = postgres(url, { max: Number(poolText), onnotice: () => {} });
+
+const STATEMENT = 'select symbol, price from sample_stock_quotes where symbol = $1';
+const SETTINGS =
+  'SELECT pg_catalog.set_config($1, $2, true), pg_catalog.set_config($3, $4, true), pg_catalog.set_config($5, $6, true), pg_catalog.set_config($7, $8, true)';
+const SETTING_VALUES = ['statement_timeout', '5000', 'toolport.server', 'utility', 'toolport.tool', 'bench_sql_quote', 'toolport.caller', 'local'];
+/** The first portal batch pg-session.ts asks for: rowLimit + 1, capped at 500. */
+const BATCH = 500;
+
+function lookup(): Promise<readonly postgres.Row[]> {
+  if (mode === 'statement') return sql`select symbol, price from sample_stock_quotes where symbol = ${symbol}`;
+  return sql.begin('read only', async (tx) => {
+    const settings = tx.unsafe(SETTINGS, SETTING_VALUES, { prepare: true }).execute();
+    const rows: postgres.Row[] = [];
+    await tx.unsafe(STATEMENT, [symbol], { prepare: true }).cursor(BATCH, (batch) => {
+      rows.push(...batch);
+    });
+    await settings;
+    return rows;
+  }) as Promise<postgres.Row[]>;
+}
 
 const latencies: number[] = [];
 let errors = 0;
 let wrong = 0;
 // Warm the pool (every connection opened and the statement prepared) before the clock starts.
-await Promise.all(Array.from({ length: Number(poolText) }, () => sql`select symbol, price from sample_stock_quotes where symbol = ${symbol}`));
+await Promise.all(Array.from({ length: Number(poolText) }, lookup));
 
 const started = performance.now();
 const until = started + durationMs;
@@ -28,7 +56,7 @@ async function loop(): Promise<void> {
   while (performance.now() < until) {
     const sent = performance.now();
     try {
-      const rows = await sql`select symbol, price from sample_stock_quotes where symbol = ${symbol}`;
+      const rows = await lookup();
       if (rows.length !== 1 || rows[0]!.symbol !== symbol) wrong++;
       latencies.push(performance.now() - sent);
     } catch {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${secret:NAME}` references are literal text here, not templates.
 import { describe, expect, it } from 'vitest';
 import { calculateStats, compensatedSum, percentileOf } from '../../src/handlers/management/calculate_stats.ts';
 import { REDACTED, redact } from '../../src/shared/redact.ts';

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${secret:NAME}` references are literal text here, not templates.
 import { AccessControl } from '../../src/auth/access.ts';
 import type { KeyResolution } from '../../src/auth/key-ring.ts';
 import { type AuthPolicy, authPolicy } from '../../src/auth/policy.ts';

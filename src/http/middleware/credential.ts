@@ -37,6 +37,16 @@ export interface CredentialScope {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * The admin UI session token a request presents instead of a credential: only without an `Authorization` header
+ * (a header wins), only where sessions exist, and not on a server whose OAuth settings refuse keys.
+ */
+function sessionTokenOf(c: Context<RestEnv>, access: AccessControl, server: string, sessions: UiSessions | undefined): string | undefined {
+  if (!sessions || c.req.header('authorization') !== undefined || c.req.header('cookie') === undefined) return undefined;
+  if (access.oauthSettings(server)?.acceptKeys === false) return undefined;
+  return getCookie(c, UI_SESSION_COOKIE);
+}
+
 export function credential(access: AccessControl, { server, catalog, sessions }: CredentialScope): MiddlewareHandler<RestEnv> {
   function admit(c: Context<RestEnv>, outcome: AccessOutcome, next: Next) {
     if (!outcome.ok) {
@@ -58,20 +68,11 @@ export function credential(access: AccessControl, { server, catalog, sessions }:
     const outcome = await sessions!.authenticate(token);
     return admit(c, outcome.ok ? { ok: true, principal: outcome.principal } : { ok: false, error: outcome.error, challenge: 'Bearer' }, next);
   }
-  /** The session cookie stands in for a key or the admin token, unless this server's OAuth settings refuse keys. */
-  function sessionToken(c: Context<RestEnv>): string | undefined {
-    if (!sessions || c.req.header('cookie') === undefined) return undefined;
-    if (access.oauthSettings(server)?.acceptKeys === false) return undefined;
-    return getCookie(c, UI_SESSION_COOKIE);
-  }
   // Not async: an API key or the admin token resolves in memory, so the common case adds no promise.
   return function resolveCaller(c, next) {
-    const authorization = c.req.header('authorization');
-    if (authorization === undefined) {
-      const token = sessionToken(c);
-      if (token !== undefined) return fromSession(c, token, next);
-    }
-    const outcome = access.authenticate(server, authorization, () => remoteIsLoopback(c));
+    const token = sessionTokenOf(c, access, server, sessions);
+    if (token !== undefined) return fromSession(c, token, next);
+    const outcome = access.authenticate(server, c.req.header('authorization'), () => remoteIsLoopback(c));
     return outcome instanceof Promise ? outcome.then((settled) => admit(c, settled, next)) : admit(c, outcome, next);
   };
 }
@@ -83,12 +84,9 @@ export function credential(access: AccessControl, { server, catalog, sessions }:
  */
 export function stillAdmitted(access: AccessControl, { server, sessions }: Pick<CredentialScope, 'server' | 'sessions'>) {
   return async (c: Context<RestEnv>): Promise<boolean> => {
-    const authorization = c.req.header('authorization');
-    if (authorization === undefined && sessions && c.req.header('cookie') !== undefined && access.oauthSettings(server)?.acceptKeys !== false) {
-      const token = getCookie(c, UI_SESSION_COOKIE);
-      if (token !== undefined) return (await sessions.authenticate(token)).ok;
-    }
-    return (await access.authenticate(server, authorization, () => remoteIsLoopback(c))).ok;
+    const token = sessionTokenOf(c, access, server, sessions);
+    if (token !== undefined) return (await sessions!.authenticate(token)).ok;
+    return (await access.authenticate(server, c.req.header('authorization'), () => remoteIsLoopback(c))).ok;
   };
 }
 

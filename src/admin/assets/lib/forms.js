@@ -1,4 +1,5 @@
 // Form helpers shared by the pages.
+import { errorNotice, replace, successNotice } from './dom.js';
 
 /**
  * Put each field error of an API answer (details [{ path: '/port', message }]) beside its
@@ -24,5 +25,18 @@ export function parseJson(text) {
     return { value: JSON.parse(text) };
   } catch (error) {
     return { error: error.message };
+  }
+}
+
+/**
+ * One button's action on a list page: run `work` (the API call and the list's refresh), then say
+ * `success` in the status area — or the API's error there, the list as it was.
+ */
+export async function runAction(status, work, success) {
+  try {
+    await work();
+    replace(status, successNotice(success));
+  } catch (error) {
+    replace(status, errorNotice(error));
   }
 }

@@ -2,7 +2,7 @@
 // A URL is a ${secret:NAME} reference; the API never returns a resolved secret, and this page shows only what the API returns.
 import { del, get, patch, post } from '../lib/api.js';
 import { badge, confirmDialog, errorNotice, field, h, replace, sortRows, successNotice, table, time } from '../lib/dom.js';
-import { showFieldErrors } from '../lib/forms.js';
+import { runAction, showFieldErrors } from '../lib/forms.js';
 
 const NUMBERS = ['poolSize', 'statementTimeoutMs', 'rowLimit'];
 /** What the built-in source lets change (the API refuses the rest). */
@@ -128,25 +128,27 @@ export async function render(root) {
       replace(status, errorNotice(error));
     }
   }
-  async function toggle(row) {
-    try {
-      await patch(`/data-sources/${encodeURIComponent(row.id)}`, { enabled: !row.enabled });
-      await refresh();
-      replace(status, successNotice(`Data source ${row.id} ${row.enabled ? 'disabled' : 'enabled'}.`));
-    } catch (error) {
-      replace(status, errorNotice(error));
-    }
+  function toggle(row) {
+    return runAction(
+      status,
+      async () => {
+        await patch(`/data-sources/${encodeURIComponent(row.id)}`, { enabled: !row.enabled });
+        await refresh();
+      },
+      `Data source ${row.id} ${row.enabled ? 'disabled' : 'enabled'}.`,
+    );
   }
   async function remove(row) {
     if (!(await confirmDialog(`Delete data source ${row.id}?`))) return;
-    try {
-      await del(`/data-sources/${encodeURIComponent(row.id)}`);
-      if (editing?.id === row.id) closeForm();
-      await refresh();
-      replace(status, successNotice(`Data source ${row.id} deleted.`));
-    } catch (error) {
-      replace(status, errorNotice(error));
-    }
+    await runAction(
+      status,
+      async () => {
+        await del(`/data-sources/${encodeURIComponent(row.id)}`);
+        if (editing?.id === row.id) closeForm();
+        await refresh();
+      },
+      `Data source ${row.id} deleted.`,
+    );
   }
 
   function closeForm() {

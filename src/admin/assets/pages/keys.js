@@ -1,7 +1,7 @@
 // API keys (admin only): the list (GET /keys, never a secret), create one (POST /keys: its secret shown once, here, and kept nowhere else), revoke (DELETE /keys/:id).
 import { del, get, post } from '../lib/api.js';
 import { badge, confirmDialog, errorNotice, field, h, replace, sortRows, successNotice, table, time } from '../lib/dom.js';
-import { showFieldErrors } from '../lib/forms.js';
+import { runAction, showFieldErrors } from '../lib/forms.js';
 
 const STATUS_TONE = { active: 'ok', expired: 'warn', revoked: 'bad' };
 
@@ -96,13 +96,14 @@ export async function render(root) {
 
   async function revoke(row) {
     if (!(await confirmDialog(`Revoke key ${row.name} (${row.prefix})? Callers using it are refused at once.`, 'Revoke'))) return;
-    try {
-      await del(`/keys/${encodeURIComponent(row.id)}`);
-      await refresh();
-      replace(status, successNotice(`Key ${row.name} (${row.prefix}) revoked.`));
-    } catch (error) {
-      replace(status, errorNotice(error));
-    }
+    await runAction(
+      status,
+      async () => {
+        await del(`/keys/${encodeURIComponent(row.id)}`);
+        await refresh();
+      },
+      `Key ${row.name} (${row.prefix}) revoked.`,
+    );
   }
 
   // The create form.

@@ -1,6 +1,7 @@
 // Servers: every server with its health, port and gateway path, and tool counts (GET /servers, GET /health); create, edit, disable, delete.
 import { del, get, patch, serverBase, uiMode } from '../lib/api.js';
-import { badge, confirmDialog, errorNotice, h, link, replace, sortRows, successNotice, table } from '../lib/dom.js';
+import { badge, confirmDialog, errorNotice, h, link, replace, sortRows, table } from '../lib/dom.js';
+import { runAction } from '../lib/forms.js';
 import { debounce, subscribe } from '../lib/live.js';
 import { isAdmin, scopedServers } from '../lib/session.js';
 
@@ -135,24 +136,26 @@ export async function render(root) {
       replace(status, errorNotice(error));
     }
   }
-  async function toggle(row) {
-    try {
-      await patch(`/servers/${encodeURIComponent(row.id)}`, { enabled: !row.enabled });
-      replace(status, successNotice(`Server ${row.id} ${row.enabled ? 'disabled' : 'enabled'}.`));
-      await refresh();
-    } catch (error) {
-      replace(status, errorNotice(error));
-    }
+  function toggle(row) {
+    return runAction(
+      status,
+      async () => {
+        await patch(`/servers/${encodeURIComponent(row.id)}`, { enabled: !row.enabled });
+        await refresh();
+      },
+      `Server ${row.id} ${row.enabled ? 'disabled' : 'enabled'}.`,
+    );
   }
   async function remove(row) {
     if (!(await confirmDialog(`Delete server ${row.id}?`))) return;
-    try {
-      await del(`/servers/${encodeURIComponent(row.id)}`);
-      replace(status, successNotice(`Server ${row.id} deleted.`));
-      await refresh();
-    } catch (error) {
-      replace(status, errorNotice(error));
-    }
+    await runAction(
+      status,
+      async () => {
+        await del(`/servers/${encodeURIComponent(row.id)}`);
+        await refresh();
+      },
+      `Server ${row.id} deleted.`,
+    );
   }
 
   replace(

@@ -2,6 +2,7 @@
 // add (POST), edit (PATCH: only what changed), enable/disable, delete. Header and env values are ${secret:NAME} references.
 import { del, get, patch } from '../lib/api.js';
 import { badge, confirmDialog, errorNotice, h, replace, successNotice, time } from '../lib/dom.js';
+import { runAction } from '../lib/forms.js';
 import { upstreamForm } from '../lib/upstream-form.js';
 
 const REFRESH_MS = 2000;
@@ -200,25 +201,27 @@ export async function render(root) {
     return chain;
   }
 
-  async function toggle(r) {
-    try {
-      await patch(`/upstreams/${encodeURIComponent(r.id)}`, { enabled: !r.enabled });
-      await refresh();
-      replace(status, successNotice(`Upstream ${r.id} ${r.enabled ? 'disabled' : 'enabled'}.`));
-    } catch (error) {
-      replace(status, errorNotice(error));
-    }
+  function toggle(r) {
+    return runAction(
+      status,
+      async () => {
+        await patch(`/upstreams/${encodeURIComponent(r.id)}`, { enabled: !r.enabled });
+        await refresh();
+      },
+      `Upstream ${r.id} ${r.enabled ? 'disabled' : 'enabled'}.`,
+    );
   }
   async function remove(r) {
     if (!(await confirmDialog(`Delete upstream ${r.id}? Its tools go with it.`))) return;
-    try {
-      await del(`/upstreams/${encodeURIComponent(r.id)}`);
-      if (editing?.id === r.id) closeForm();
-      await refresh();
-      replace(status, successNotice(`Upstream ${r.id} deleted.`));
-    } catch (error) {
-      replace(status, errorNotice(error));
-    }
+    await runAction(
+      status,
+      async () => {
+        await del(`/upstreams/${encodeURIComponent(r.id)}`);
+        if (editing?.id === r.id) closeForm();
+        await refresh();
+      },
+      `Upstream ${r.id} deleted.`,
+    );
   }
 
   function closeForm() {

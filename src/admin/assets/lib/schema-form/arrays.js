@@ -2,7 +2,7 @@
 // Item nodes are built with o.ctx.build (see objects.js).
 import { h } from '../dom.js';
 import { hintOf, show } from './hints.js';
-import { group, labelOf, uniqueId } from './parts.js';
+import { group, growableList, labelOf, uniqueId } from './parts.js';
 import { kindOf, resolve } from './resolve.js';
 
 export function arrayNode(s, o) {
@@ -26,6 +26,7 @@ export function arrayNode(s, o) {
     });
     add.disabled = s.maxItems !== undefined && items.length >= s.maxItems;
   }
+  const growable = growableList(items, list, renumber, add, (item) => item.node);
 
   function addItem(init, hasInit) {
     const serial = ++o.ctx.serial;
@@ -40,25 +41,12 @@ export function arrayNode(s, o) {
       hasInit,
     });
     const item = { node };
-    item.remove = h('button', { type: 'button', class: 'secondary', onclick: () => removeItem(item) }, 'Remove');
+    item.remove = h('button', { type: 'button', class: 'secondary', onclick: () => growable.remove(item) }, 'Remove');
     if (node.element.tagName === 'FIELDSET') {
       node.element.append(h('div', { class: 'actions' }, item.remove));
       item.element = node.element;
     } else item.element = h('div', { class: 'schema-item' }, node.element, item.remove);
-    items.push(item);
-    list.append(item.element);
-    renumber();
-    return item;
-  }
-
-  function removeItem(item) {
-    const at = items.indexOf(item);
-    items.splice(at, 1);
-    item.element.remove();
-    renumber();
-    const next = items[at] ?? items[at - 1];
-    if (next) next.node.focus();
-    else add.focus();
+    return growable.push(item);
   }
 
   if (Array.isArray(o.init)) for (const value of o.init) addItem(value, true);

@@ -3,7 +3,7 @@
 // each other in a circle).
 import { field, h } from '../dom.js';
 import { hintOf } from './hints.js';
-import { errorList, group, labelOf, uniqueId } from './parts.js';
+import { errorList, group, growableList, labelOf, uniqueId } from './parts.js';
 import { resolve } from './resolve.js';
 
 function childOptions(o, key, extra) {
@@ -110,6 +110,7 @@ function mapPart(valueSchema, s, o, taken) {
       row.remove.setAttribute('aria-label', `Remove ${o.label} entry ${i + 1}`);
     });
   }
+  const growable = growableList(rows, list, renumber, add, (row) => row.key);
 
   function addRow(key, value, hasInit) {
     const serial = ++o.ctx.serial;
@@ -133,21 +134,10 @@ function mapPart(valueSchema, s, o, taken) {
       keyLabel: keyField.querySelector('label'),
       keyErrors,
       value: valueNode,
-      remove: h('button', { type: 'button', class: 'secondary', onclick: () => removeRow(row) }, 'Remove'),
+      remove: h('button', { type: 'button', class: 'secondary', onclick: () => growable.remove(row) }, 'Remove'),
     };
     row.element = h('div', { class: 'schema-kv' }, keyField, valueNode.element, row.remove);
-    rows.push(row);
-    list.append(row.element);
-    renumber();
-    return row;
-  }
-
-  function removeRow(row) {
-    const at = rows.indexOf(row);
-    rows.splice(at, 1);
-    row.element.remove();
-    renumber();
-    (rows[at]?.key ?? rows[at - 1]?.key ?? add).focus();
+    return growable.push(row);
   }
 
   if (o.init && typeof o.init === 'object' && !Array.isArray(o.init))

@@ -75,3 +75,27 @@ export function missing(o, pointer, errors) {
   if (o.required) errors.push({ path: pointer, message: 'is required' });
   return undefined;
 }
+
+/**
+ * The add/remove bookkeeping of a growable list (array items, key/value rows): `rows` is the
+ * page's own array, `list` the element they sit in. push() appends one; remove() takes one out
+ * and moves the focus to its neighbour (focusOf(row)), or to the Add button when none is left.
+ */
+export function growableList(rows, list, renumber, add, focusOf) {
+  return {
+    push(row) {
+      rows.push(row);
+      list.append(row.element);
+      renumber();
+      return row;
+    },
+    remove(row) {
+      const at = rows.indexOf(row);
+      rows.splice(at, 1);
+      row.element.remove();
+      renumber();
+      const next = rows[at] ?? rows[at - 1];
+      (next ? focusOf(next) : add).focus();
+    },
+  };
+}
