@@ -12,6 +12,8 @@ export interface UpstreamServer {
   url: string;
   port: number;
   calls: string[];
+  /** Calls of `slow` whose request the caller cancelled (the handler's signal aborted before it answered). */
+  cancelled: number;
   addTool(name: string): void;
   removeTool(name: string): void;
   close(): Promise<void>;
@@ -23,6 +25,7 @@ export async function startUpstreamServer(port = 0): Promise<UpstreamServer> {
   const extra = new Set<string>();
   const removed = new Set<string>();
   const calls: string[] = [];
+  const state = { cancelled: 0 };
   const tools = () =>
     [
       { name: 'echo', description: 'Echo the text back', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
@@ -39,7 +42,7 @@ export async function startUpstreamServer(port = 0): Promise<UpstreamServer> {
   const factory = () => {
     const server = new Server({ name: 'test-upstream', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
     server.setRequestHandler('tools/list', () => ({ tools: tools() as never }));
-    server.setRequestHandler('tools/call', async (request): Promise<never> => {
+    server.setRequestHandler('tools/call', async (request, ctx): Promise<never> => {
       const { name, arguments: args = {} } = request.params;
       calls.push(name);
       if (name === 'echo') return { content: [{ type: 'text', text: String(args.text) }] } as never;
@@ -49,8 +52,13 @@ export async function startUpstreamServer(port = 0): Promise<UpstreamServer> {
         return { content: [{ type: 'text', text: JSON.stringify({ sum }) }], structuredContent: { sum } } as never;
       }
       if (name === 'slow') {
-        await new Promise((resolve) => setTimeout(resolve, Number(args.ms ?? 0)));
-        return { content: [{ type: 'text', text: 'done' }] } as never;
+        const signal = ctx.mcpReq.signal;
+        const aborted = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), Number(args.ms ?? 0));
+          signal.addEventListener('abort', () => (clearTimeout(timer), resolve(true)), { once: true });
+        });
+        if (aborted) state.cancelled++;
+        return { content: [{ type: 'text', text: aborted ? 'cancelled' : 'done' }] } as never;
       }
       if (extra.has(name)) return { content: [{ type: 'text', text: `ran ${name}` }] } as never;
       return { content: [{ type: 'text', text: `no tool ${name}` }], isError: true } as never;
@@ -67,6 +75,9 @@ export async function startUpstreamServer(port = 0): Promise<UpstreamServer> {
     url: `http://127.0.0.1:${address.port}/mcp`,
     port: address.port,
     calls,
+    get cancelled() {
+      return state.cancelled;
+    },
     addTool(name) {
       extra.add(name);
       removed.delete(name);

@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/client';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { SecretReader } from '../../shared/secrets.ts';
+import { createUpstreamHttp } from './fetch.ts';
 import { UpstreamAnswerError, UpstreamDownError, UpstreamLink } from './link.ts';
 import type { UpstreamDefinition, UpstreamStatus, UpstreamTool } from './types.ts';
 
@@ -51,6 +52,9 @@ export class Upstreams {
   private readonly groups = new Map<string, readonly UpstreamLink[]>();
   onToolsChanged: (definition: UpstreamDefinition) => void = () => {};
 
+  /** The HTTP client of every streamable-http link (one keep-alive pool per upstream origin). */
+  private readonly http = createUpstreamHttp();
+
   constructor(private readonly deps: UpstreamsDeps) {}
 
   /** Why this definition is not connected to at all (disabled; stdio without TOOLPORT_UPSTREAM_STDIO=1). */
@@ -79,7 +83,7 @@ export class Upstreams {
     }
     for (const [id, definition] of wanted) {
       if (this.links.has(id)) continue;
-      const link = new UpstreamLink({ ...definition }, { ...this.deps, toolsChanged: () => this.onToolsChanged(link.definition) });
+      const link = new UpstreamLink({ ...definition }, { ...this.deps, fetch: this.http.fetch, toolsChanged: () => this.onToolsChanged(link.definition) });
       this.links.set(id, { link, key: connectionKey(definition) });
       link.start();
     }
@@ -270,6 +274,7 @@ export class Upstreams {
     const all = [...this.links.values()].map(({ link }) => link.close());
     this.links.clear();
     await Promise.all(all);
+    await this.http.close();
   }
 }
 

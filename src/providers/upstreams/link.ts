@@ -3,12 +3,15 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import type { Logger } from '../../shared/logger.ts';
 import { type SecretReader, SecretScope } from '../../shared/secrets.ts';
 import { CircuitBreaker } from './breaker.ts';
+import type { UpstreamFetch } from './fetch.ts';
 import type { UpstreamDefinition, UpstreamStatus, UpstreamTool } from './types.ts';
 
 export interface LinkDeps {
   secret: SecretReader;
   logger: Logger;
   version: string;
+  /** The HTTP client of streamable-http transports (fetch.ts); the global fetch without it. */
+  fetch?: UpstreamFetch;
   /** The upstream's tool list is known anew (connected, reconnected, or it sent list_changed). */
   toolsChanged(id: string): void;
 }
@@ -100,7 +103,10 @@ export class UpstreamLink {
     if (d.transport === 'stdio') {
       return new StdioClientTransport({ command: d.command!, args: d.args, env: { ...getDefaultEnvironment(), ...resolve(d.env) }, stderr: 'ignore' });
     }
-    return new StreamableHTTPClientTransport(new URL(this.scope.resolve(d.url!)), { requestInit: { headers: resolve(d.headers) } });
+    return new StreamableHTTPClientTransport(new URL(this.scope.resolve(d.url!)), {
+      requestInit: { headers: resolve(d.headers) },
+      ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
+    });
   }
 
   private async connect(): Promise<void> {
