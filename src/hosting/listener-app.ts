@@ -6,6 +6,7 @@ import type { AuditStore } from '../db/audit-store.ts';
 import type { Database } from '../db/client.ts';
 import { createRestApp } from '../http/app.ts';
 import type { RestAppDeps } from '../http/app-deps.ts';
+import type { ServerChangeSubscription } from '../http/routes/changes.ts';
 import type { KnownHandlers } from '../http/routes/handlers.ts';
 import type { DatabaseProbe } from '../http/routes/health.ts';
 import { mcpRoutes } from '../mcp/route.ts';
@@ -80,6 +81,8 @@ export interface ListenerAppDeps {
   ui?: { sessions: UiSessions; assets: Hono<any>; onListeners: boolean } | undefined;
   /** The port a server's listener is bound to in this process (TOOLPORT_SERVERS may move it off its row's); undefined when it has none. */
   listeningPort?: (serverId: string) => number | undefined;
+  /** Changes of the servers table as this process applies them (GET /changes' `servers` events). */
+  serverChanges?: ServerChangeSubscription | undefined;
 }
 
 export interface ListenerApp {
@@ -190,6 +193,7 @@ export function createServingApp(deps: ListenerAppDeps, shape: ServingShape): Li
     database: databaseProbe(deps.database, deps.status),
     version: deps.version,
     listeningPort: deps.listeningPort,
+    serverChanges: deps.serverChanges,
     port: () => {
       const configured = registry.snapshot(serverId)?.server.port ?? null;
       return { port: deps.listeningPort?.(serverId) ?? configured, configured };

@@ -64,6 +64,7 @@ export class ServerManager {
   readonly listeners = new Map<string, Listener>();
   private queue: Promise<void> = Promise.resolve();
   private lastRows: ServerRow[] = [];
+  private readonly reconciled = new Set<(ids: readonly string[] | 'all') => void>();
 
   constructor(private readonly deps: ServerManagerDeps) {}
 
@@ -77,9 +78,25 @@ export class ServerManager {
    * a port cannot be bound; later, a failure is logged and shown on /health.
    */
   reconcile(changed: string[] | 'all' = 'all', strict = false): Promise<void> {
-    const run = this.queue.then(() => this.reconcileNow(changed, strict));
+    const run = this.queue.then(() => this.reconcileNow(changed, strict)).finally(() => this.announce(changed));
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /** Hear the server ids of every reconcile once it has run (GET /changes' `servers` events); returns the unsubscribe. */
+  readonly onReconciled = (listener: (ids: readonly string[] | 'all') => void): (() => void) => {
+    this.reconciled.add(listener);
+    return () => this.reconciled.delete(listener);
+  };
+
+  private announce(changed: string[] | 'all'): void {
+    for (const listener of this.reconciled) {
+      try {
+        listener(changed);
+      } catch (error) {
+        this.deps.logger.warn('a server change listener failed', { error: (error as Error).message });
+      }
+    }
   }
 
   private async reconcileNow(changed: string[] | 'all', strict: boolean): Promise<void> {

@@ -17,6 +17,7 @@ import type { ToolHistory } from '../registry/tool-history.ts';
 import type { ToolWrites } from '../registry/tool-writes.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { SecretReader } from '../shared/secrets.ts';
+import type { ServerChangeSubscription } from './routes/changes.ts';
 import type { KnownHandlers } from './routes/handlers.ts';
 import type { DatabaseProbe } from './routes/health.ts';
 import type { UpstreamsRoutesDeps } from './routes/upstreams.ts';
@@ -67,6 +68,8 @@ export interface RestAppDeps {
   toolsPageSize: number;
   /** GET /changes streams open at once on this app (TOOLPORT_MAX_CHANGE_STREAMS; default 1000). */
   maxChangeStreams?: number | undefined;
+  /** Subscribes to changes of the servers table as this process applies them (GET /changes' `servers` events); returns the unsubscribe. */
+  serverChanges?: ServerChangeSubscription | undefined;
   /** The handlers this process knows now, for GET /handlers. */
   handlers: () => KnownHandlers;
   status: () => StatusView;

@@ -69,7 +69,13 @@ export function createRestApp(deps: RestAppDeps): Hono<RestEnv> {
   app.route('/handlers', handlersRoutes(deps.handlers));
   app.route(
     '/changes',
-    changesRoutes({ server, reads, maxStreams: deps.maxChangeStreams, stillAdmitted: stillAdmitted(access, { server, sessions: deps.uiSessions }) }),
+    changesRoutes({
+      server,
+      reads,
+      maxStreams: deps.maxChangeStreams,
+      stillAdmitted: stillAdmitted(access, { server, sessions: deps.uiSessions }),
+      serverChanges: deps.serverChanges,
+    }),
   );
   app.route('/tools/packs', toolPacksRoutes({ catalog, writes: deps.writes, auth: writes, challenge, limits }));
   app.route(

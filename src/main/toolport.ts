@@ -115,6 +115,7 @@ export async function startToolport(config: Config, options: StartOptions = {}):
     version: VERSION,
     handlers: () => modules.known(),
     listeningPort: (serverId) => servers.listeners.get(serverId)?.port,
+    serverChanges: (listener) => servers.onReconciled(listener),
     ui: config.ui ? { sessions: access.uiSessions, assets: uiAssets(), onListeners: config.gatewayPort === undefined } : undefined,
   };
   const servers = new ServerManager({ config, store, registry, status, logger, createApp: (serverId) => createListenerApp(listenerDeps, serverId) });

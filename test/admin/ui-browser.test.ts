@@ -114,6 +114,14 @@ describe.skipIf(!chromiumAvailable)('admin UI in headless Chromium', () => {
     await page.locator('main tbody tr', { hasText: 'Orders' }).waitFor();
     const { rows } = await t.db.database.query("select name, port from servers where id = 'orders'");
     expect(rows).toEqual([{ name: 'Orders', port: null }]);
+    // A servers row changed in psql shows on the open page by its `servers` event (the page no longer polls).
+    await sql("UPDATE servers SET name = 'Orders (psql)' WHERE id = 'orders'");
+    await page.locator('main tbody tr', { hasText: 'Orders (psql)' }).waitFor({ timeout: 2000 });
+    await sql("UPDATE servers SET name = 'Orders' WHERE id = 'orders'");
+    await page
+      .locator('main tbody tr', { hasText: /^(?!.*psql).*Orders/ })
+      .first()
+      .waitFor({ timeout: 2000 });
   });
 
   it('registers an http tool through the kind form, and tries it', async () => {

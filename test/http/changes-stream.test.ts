@@ -170,6 +170,32 @@ describe.each(backends)('GET /changes (%s)', (backend) => {
     await stream.close();
   });
 
+  it('a servers row changed over REST or in SQL is a `servers` event naming it, only to callers who may list that server', async () => {
+    const adminStream = await openChanges(finance(), ADMIN_TOKEN);
+    const key = await createKey(t.app, 'sse-servers', ['finance:list']);
+    const keyStream = await openChanges(finance(), key.key);
+    await adminStream.next((event) => event.event === 'ready');
+    await keyStream.next((event) => event.event === 'ready');
+    const patched = await fetch(`${finance()}/servers/utility`, {
+      method: 'PATCH',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'changed over REST' }),
+    });
+    expect(patched.status).toBe(200);
+    expect((await adminStream.next((event) => event.event === 'servers')).data).toEqual({ servers: ['utility'] });
+    await t.db.database.query(`UPDATE servers SET description = 'changed in SQL' WHERE id = 'finance'`);
+    // A REST write is announced when it is served and again when the change log brings it (at least once, ids only).
+    const aboutFinance = (event: SseEvent) => event.event === 'servers' && event.data.servers.includes('finance');
+    expect((await adminStream.next(aboutFinance, 3000)).data).toEqual({ servers: ['finance'] });
+    // The finance key hears of finance, never of utility; ids only, never the row.
+    expect((await keyStream.next(aboutFinance, 3000)).data).toEqual({ servers: ['finance'] });
+    const heard = JSON.stringify(keyStream.events);
+    expect(heard).not.toContain('utility');
+    expect(heard + JSON.stringify(adminStream.events)).not.toContain('changed in SQL');
+    await adminStream.close();
+    await keyStream.close();
+  });
+
   it('works on the gateway path of a server', async () => {
     const stream = await openChanges(`${t.app.gatewayUrl}/finance`, ADMIN_TOKEN);
     await stream.next((event) => event.event === 'ready');

@@ -55,7 +55,14 @@ export async function startUpstreamServer(port = 0): Promise<UpstreamServer> {
         const signal = ctx.mcpReq.signal;
         const aborted = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), Number(args.ms ?? 0));
-          signal.addEventListener('abort', () => (clearTimeout(timer), resolve(true)), { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve(true);
+            },
+            { once: true },
+          );
         });
         if (aborted) state.cancelled++;
         return { content: [{ type: 'text', text: aborted ? 'cancelled' : 'done' }] } as never;

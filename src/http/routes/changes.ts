@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { Scope } from '../../auth/principal.ts';
+import { allowsSome } from '../../auth/scopes.ts';
 import type { CatalogView } from '../../registry/snapshot.ts';
 import { onToolsChanged } from '../../registry/tool-change-events.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -18,6 +20,7 @@ import type { RestEnv } from '../env.ts';
  *
  *   event: ready    data: {"server":"finance","revision":3,"tools":12}
  *   event: tools    data: {"server":"finance","revision":4,"created":["a"],"updated":[],"deleted":[]}
+ *   event: servers  data: {"servers":["finance"]}   (servers rows this process applied: created, changed, deleted; "all" after a resync)
  *   event: ended    data: {"server":"finance","reason":"…"}   (the credential was revoked or expired: the stream ends)
  */
 export const HEARTBEAT_MS = 15_000;
@@ -34,6 +37,24 @@ export interface ChangesRoutesDeps {
   /** Streams open at once on this app (TOOLPORT_MAX_CHANGE_STREAMS); one more is refused with 503. */
   maxStreams?: number;
   heartbeatMs?: number;
+  /** Changes of the servers table this process applied: each is a `servers` event for a caller who may see one of them. */
+  serverChanges?: ServerChangeSubscription | undefined;
+}
+
+/** The server ids a change touched, or 'all' (a full resync: any may have changed). */
+export type ServerIds = readonly string[] | 'all';
+
+/** Subscribe to server changes; the returned function unsubscribes. */
+export type ServerChangeSubscription = (listener: (ids: ServerIds) => void) => () => void;
+
+/**
+ * What a caller hears of a server change: every id with the admin scope, else the ids of servers it may list
+ * (a key for finance does not learn of other servers); `all` as is. Undefined: nothing for this caller.
+ */
+export function visibleServerIds(scopes: readonly Scope[], ids: ServerIds): ServerIds | undefined {
+  if (ids === 'all') return 'all';
+  const visible = ids.filter((id) => allowsSome(scopes, id, 'list'));
+  return visible.length ? [...visible].sort() : undefined;
 }
 
 export interface ToolsChange {
@@ -75,7 +96,14 @@ export function diffViews(server: string, before: CatalogView | undefined, after
 
 export const DEFAULT_MAX_STREAMS = 1000;
 
-export function changesRoutes({ server, reads, stillAdmitted, maxStreams = DEFAULT_MAX_STREAMS, heartbeatMs = HEARTBEAT_MS }: ChangesRoutesDeps) {
+export function changesRoutes({
+  server,
+  reads,
+  stillAdmitted,
+  maxStreams = DEFAULT_MAX_STREAMS,
+  heartbeatMs = HEARTBEAT_MS,
+  serverChanges,
+}: ChangesRoutesDeps) {
   const app = new Hono<RestEnv>();
   let open = 0;
 
@@ -89,6 +117,7 @@ export function changesRoutes({ server, reads, stillAdmitted, maxStreams = DEFAU
     open++;
     // The caller's view: its subscription hears only changes to tools it sees.
     const catalog = c.get('catalog');
+    const scopes = c.get('principal')?.scopes ?? [];
     const signal = c.req.raw.signal;
     return streamSSE(c, async (stream) => {
       let last = catalog.view();
@@ -105,6 +134,19 @@ export function changesRoutes({ server, reads, stillAdmitted, maxStreams = DEFAU
         changed = true;
         poke();
       });
+      // Server ids changed since the last event (undefined: none; 'all': a resync).
+      let servers: Set<string> | 'all' | undefined;
+      const unsubscribeServers = serverChanges?.((ids) => {
+        const visible = visibleServerIds(scopes, ids);
+        if (visible === undefined) return;
+        if (visible === 'all' || servers === 'all') servers = 'all';
+        else {
+          const pending: Set<string> = servers ?? new Set();
+          for (const id of visible) pending.add(id);
+          servers = pending;
+        }
+        poke();
+      });
       const heartbeat = setInterval(() => {
         beat = true;
         poke();
@@ -116,7 +158,7 @@ export function changesRoutes({ server, reads, stillAdmitted, maxStreams = DEFAU
         await stream.writeSSE({ event: 'ready', data: JSON.stringify({ server, revision: last?.revision ?? 0, tools: last?.tools.size ?? 0 }) });
         // One writer: a slow client delays events, and the next one then covers everything changed meanwhile.
         while (!closed && !stream.aborted) {
-          if (!changed && !beat) await new Promise<void>((resolve) => (wake = resolve));
+          if (!changed && !beat && servers === undefined) await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
           if (closed || stream.aborted) break;
           if (stillAdmitted && !(await stillAdmitted(c))) {
@@ -133,6 +175,11 @@ export function changesRoutes({ server, reads, stillAdmitted, maxStreams = DEFAU
             last = next;
             if (change) await stream.writeSSE({ event: 'tools', data: JSON.stringify(change) });
           }
+          if (servers !== undefined) {
+            const ids = servers === 'all' ? 'all' : [...servers].sort();
+            servers = undefined;
+            await stream.writeSSE({ event: 'servers', data: JSON.stringify({ servers: ids }) });
+          }
           if (beat) {
             beat = false;
             await stream.write(': heartbeat\n\n');
@@ -141,6 +188,7 @@ export function changesRoutes({ server, reads, stillAdmitted, maxStreams = DEFAU
       } finally {
         open--;
         unsubscribe();
+        unsubscribeServers?.();
         clearInterval(heartbeat);
         signal.removeEventListener('abort', close);
       }

@@ -10,35 +10,44 @@ export function onLiveState(fn) {
 }
 
 /**
- * subscribe(serverId, fn): fn(event) for each `tools` event of that server's stream
- * ({ server, revision, created, updated, deleted }); serverId null: this page's own /changes
- * (the gateway's composed catalog, or this listener's server). Returns the unsubscribe function.
+ * subscribe(serverId, fn, event): fn(data) for each `event` of that server's stream — `tools`
+ * (the default: { server, revision, created, updated, deleted }) or `servers` ({ servers: [ids] | 'all' },
+ * servers rows this process applied); serverId null: this page's own /changes (the gateway's
+ * composed catalog, or this listener's server). Returns the unsubscribe function.
  */
-export function subscribe(serverId, fn) {
+export function subscribe(serverId, fn, event = 'tools') {
   const base = serverId === null ? '' : serverBase(serverId);
   if (base === undefined) return () => {};
   const url = `${base}/changes`;
   let stream = streams.get(url);
   if (!stream) {
     const source = new EventSource(url, { withCredentials: true });
-    stream = { source, listeners: new Set() };
-    source.addEventListener('tools', (message) => {
+    stream = { source, listeners: new Map(), count: 0 };
+    source.addEventListener('open', () => indicator('live'));
+    source.addEventListener('error', () => indicator(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
+    streams.set(url, stream);
+  }
+  let listeners = stream.listeners.get(event);
+  if (!listeners) {
+    listeners = new Set();
+    stream.listeners.set(event, listeners);
+    const heard = listeners;
+    stream.source.addEventListener(event, (message) => {
       let data;
       try {
         data = JSON.parse(message.data);
       } catch {
         return;
       }
-      for (const listener of stream.listeners) listener(data);
+      for (const listener of heard) listener(data);
     });
-    source.addEventListener('open', () => indicator('live'));
-    source.addEventListener('error', () => indicator(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
-    streams.set(url, stream);
   }
-  stream.listeners.add(fn);
+  listeners.add(fn);
+  stream.count += 1;
   return () => {
-    stream.listeners.delete(fn);
-    if (stream.listeners.size === 0) {
+    if (!listeners.delete(fn)) return;
+    stream.count -= 1;
+    if (stream.count === 0) {
       stream.source.close();
       streams.delete(url);
     }

@@ -166,11 +166,12 @@ export async function render(root) {
     list,
   );
   await refresh();
+  // Tool counts change with `tools` events, the rows themselves with `servers` events (REST, psql, another replica).
   const later = debounce(refresh, 200);
-  const stop = subscribe(null, later);
-  const timer = setInterval(refresh, 5000);
+  const stopTools = subscribe(null, later);
+  const stopServers = subscribe(null, later, 'servers');
   return () => {
-    stop();
-    clearInterval(timer);
+    stopTools();
+    stopServers();
   };
 }
