@@ -1,7 +1,7 @@
-import picomatch from 'picomatch';
 import type { ToolRow } from '../db/schema.ts';
 import { MCP_PROXY } from '../handlers/kinds/mcp-proxy/index.ts';
-import type { UpstreamDefinition, Upstreams, UpstreamTool } from '../providers/upstreams/index.ts';
+import type { Upstreams, UpstreamTool } from '../providers/upstreams/index.ts';
+import { toolSelection } from '../providers/upstreams/selection.ts';
 import { isAppError } from '../shared/errors.ts';
 import { sameJson } from '../shared/json-equal.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -14,12 +14,6 @@ const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 /** Whether a row is one of this group's synced tools. */
 export function isGroupRow(row: Pick<ToolRow, 'handler' | 'handlerConfig'>, prefix: string): boolean {
   return row.handler === MCP_PROXY && (row.handlerConfig as { upstream?: unknown } | null)?.upstream === prefix;
-}
-
-function selected(definition: UpstreamDefinition): (name: string) => boolean {
-  const included = definition.include.length ? picomatch(definition.include, { dot: true }) : undefined;
-  const excluded = definition.exclude.length ? picomatch(definition.exclude, { dot: true }) : undefined;
-  return (name) => (!included || included(name)) && !excluded?.(name);
 }
 
 /**
@@ -108,7 +102,7 @@ export class UpstreamSync {
   private async syncOnce(serverId: string, prefix: string): Promise<void> {
     const listed = this.deps.upstreams.groupTools(serverId, prefix);
     if (!listed) return; // none connected: the rows stay, calls fail fast saying why
-    const keep = selected(listed.from);
+    const keep = toolSelection(listed.from);
     const wanted = new Map<string, CreateToolBody>();
     for (const tool of listed.tools) {
       const body = bodyOf(prefix, tool);

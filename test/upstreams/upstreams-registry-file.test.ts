@@ -101,7 +101,10 @@ describe.each(backends)('upstreams in registry files (%s)', (backend) => {
       },
     ]);
     expect((await apply(JSON.stringify(document))).status).toBe(200);
-    expect((await json(await fetch(`${base()}/upstreams/filed`))).priority).toBe(5);
+    const filed = await json(await fetch(`${base()}/upstreams/filed`));
+    expect(filed.priority).toBe(5);
+    // status counts what the upstream lists and what the globs keep.
+    expect(filed.status).toMatchObject({ tools: 4, toolsSelected: 3 });
   });
 
   it('refuses a whole file naming mcp-proxy tools, a literal credential, or an upstream of no server; nothing is written', async () => {

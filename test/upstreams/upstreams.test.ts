@@ -77,7 +77,7 @@ describe.each(backends)('upstream MCP servers (%s)', (backend) => {
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('demo_echo');
     await client.close();
     const status = await json(await fetch(`${base()}/upstreams/demo`));
-    expect(status.status).toMatchObject({ connection: 'connected', breaker: 'closed', tools: 4 });
+    expect(status.status).toMatchObject({ connection: 'connected', breaker: 'closed', tools: 4, toolsSelected: 4 });
     const health = await json(await fetch(`${base()}/health`));
     expect(health.upstreams).toEqual([{ id: 'demo', server: 'utility', connection: 'connected', breaker: 'closed', consecutiveFailures: 0 }]);
     expect(await metricLine('toolport_upstream_up')).toBe('toolport_upstream_up{upstream="demo",server="utility"} 1');

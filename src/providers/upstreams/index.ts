@@ -152,6 +152,7 @@ export class Upstreams {
       consecutiveFailures: 0,
       lastError: this.refusal(definition),
       tools: 0,
+      toolsSelected: 0,
       requests: 0,
       failures: 0,
       retries: 0,

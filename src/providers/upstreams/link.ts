@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { type SecretReader, SecretScope } from '../../shared/secrets.ts';
 import { CircuitBreaker } from './breaker.ts';
 import type { UpstreamFetch } from './fetch.ts';
+import { toolSelection } from './selection.ts';
 import type { UpstreamDefinition, UpstreamStatus, UpstreamTool } from './types.ts';
 
 export interface LinkDeps {
@@ -88,12 +89,18 @@ export class UpstreamLink {
       lastError: this.lastError,
       protocolVersion: this.client?.getNegotiatedProtocolVersion?.() ?? undefined,
       tools: this.tools.length,
+      toolsSelected: this.countSelected(),
       requests: this.requests,
       failures: this.failures,
       retries: this.retries,
       successRate: this.requests ? (this.requests - this.failures) / this.requests : null,
       meanLatencyMs: this.requests ? Math.round((this.latencyTotalMs / this.requests) * 100) / 100 : null,
     };
+  }
+
+  private countSelected(): number {
+    const keep = toolSelection(this.definition);
+    return this.tools.filter((tool) => keep(tool.name)).length;
   }
 
   private transport() {

@@ -30,7 +30,10 @@ export interface UpstreamStatus {
   lastError?: string | undefined;
   /** The protocol version negotiated with it. */
   protocolVersion?: string | undefined;
+  /** Tools the upstream lists. */
   tools: number;
+  /** Of those, the ones its include/exclude globs keep (the rows Toolport syncs). */
+  toolsSelected: number;
   requests: number;
   failures: number;
   /** Calls of its group retried after a round in which no member (this one included) could take them (maxRetries). */
