@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getPath } from 'hono/utils/url';
+import { PROTECTED_RESOURCE_METADATA_PATH } from '../auth/oauth/metadata.ts';
 import { RESERVED_SERVER_IDS } from '../registry/composed-names.ts';
 import type { Registry } from '../registry/registry.ts';
 import { AppError, errorBody } from '../shared/errors.ts';
@@ -29,6 +30,22 @@ function firstSegment(path: string): string {
   return end === -1 ? path.slice(1) : path.slice(1, end);
 }
 
+const METADATA_PREFIX = `${PROTECTED_RESOURCE_METADATA_PATH}/`;
+
+/** `/.well-known/oauth-protected-resource/finance/mcp` → `finance`; undefined for any other path. */
+function metadataServer(path: string): string | undefined {
+  if (!path.startsWith(METADATA_PREFIX)) return undefined;
+  const id = firstSegment(path.slice(METADATA_PREFIX.length - 1));
+  return id === '' || RESERVED_SERVER_IDS.has(id) ? undefined : id;
+}
+
+/** The same request, its path under `/<id>` (where the server's app routes it). */
+function underPrefix(request: Request, id: string): Request {
+  const url = new URL(request.url);
+  url.pathname = `/${id}${url.pathname}`;
+  return new Request(url, request);
+}
+
 /**
  * One listener for every served server: `/<id>/…` goes to that server's app
  * (the same routes as on its own port, made on the first request and closed
@@ -54,16 +71,29 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     return Response.json(errorBody(error, 'gateway', requestId), { status: 404, headers: { 'X-Request-Id': requestId } });
   };
 
-  function fetch(request: Request, env: unknown): Response | Promise<Response> {
-    const id = firstSegment(getPath(request));
-    if (id === '' || RESERVED_SERVER_IDS.has(id)) return root.app.fetch(request, env);
+  function appOf(id: string): ListenerApp | undefined {
     let app = apps.get(id);
     if (!app) {
-      if (!registry.snapshot(id)) return unknownServer(id);
+      if (!registry.snapshot(id)) return undefined;
       app = deps.serverApp(id);
       apps.set(id, app);
     }
-    return app.app.fetch(request, env);
+    return app;
+  }
+
+  function fetch(request: Request, env: unknown): Response | Promise<Response> {
+    const path = getPath(request);
+    const id = firstSegment(path);
+    if (id === '' || RESERVED_SERVER_IDS.has(id)) {
+      const discovery = metadataServer(path);
+      const app = discovery === undefined ? undefined : appOf(discovery);
+      // RFC 9728's path-inserted form of a server's gateway resource (/.well-known/oauth-protected-resource/finance/mcp)
+      // is that server's document: its app answers it under its own prefix (404 there when its OAuth is off).
+      if (app) return app.app.fetch(underPrefix(request, discovery!), env);
+      return root.app.fetch(request, env);
+    }
+    const app = appOf(id);
+    return app ? app.app.fetch(request, env) : unknownServer(id);
   }
 
   // A server no longer served: its gateway app's MCP sessions and streams end, like its own listener's.
