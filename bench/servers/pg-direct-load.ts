@@ -15,6 +15,8 @@
  * argv: <url> <connections> <durationS> <poolSize> <symbol> [statement|transaction]
  */
 import postgres from 'postgres';
+import { MAX_BATCH } from '../../src/providers/data-sources/pg-session.ts';
+import { settingsStatement } from '../../src/providers/data-sources/settings.ts';
 
 const [url, connectionsText, durationText, poolText, symbol = '', mode = 'statement'] = process.argv.slice(2);
 if (!url || !symbol || (mode !== 'statement' && mode !== 'transaction')) {
@@ -25,18 +27,15 @@ const durationMs = Number(durationText) * 1000;
 const sql = postgres(url, { max: Number(poolText), onnotice: () => {} });
 
 const STATEMENT = 'select symbol, price from sample_stock_quotes where symbol = $1';
-const SETTINGS =
-  'SELECT pg_catalog.set_config($1, $2, true), pg_catalog.set_config($3, $4, true), pg_catalog.set_config($5, $6, true), pg_catalog.set_config($7, $8, true)';
-const SETTING_VALUES = ['statement_timeout', '5000', 'toolport.server', 'utility', 'toolport.tool', 'bench_sql_quote', 'toolport.caller', 'local'];
-/** The first portal batch pg-session.ts asks for: rowLimit + 1, capped at 500. */
-const BATCH = 500;
+// The settings statement a call sends (data-sources/settings.ts), with the bench tool's values.
+const SETTINGS = settingsStatement(5000, { 'toolport.server': 'utility', 'toolport.tool': 'bench_sql_quote', 'toolport.caller': 'local' });
 
 function lookup(): Promise<readonly postgres.Row[]> {
   if (mode === 'statement') return sql`select symbol, price from sample_stock_quotes where symbol = ${symbol}`;
   return sql.begin('read only', async (tx) => {
-    const settings = tx.unsafe(SETTINGS, SETTING_VALUES, { prepare: true }).execute();
+    const settings = tx.unsafe(SETTINGS.text, SETTINGS.params, { prepare: true }).execute();
     const rows: postgres.Row[] = [];
-    await tx.unsafe(STATEMENT, [symbol], { prepare: true }).cursor(BATCH, (batch) => {
+    await tx.unsafe(STATEMENT, [symbol], { prepare: true }).cursor(MAX_BATCH, (batch) => {
       rows.push(...batch);
     });
     await settings;

@@ -84,10 +84,10 @@ export class ServerManager {
   }
 
   /** Hear the server ids of every reconcile once it has run (GET /changes' `servers` events); returns the unsubscribe. */
-  readonly onReconciled = (listener: (ids: readonly string[] | 'all') => void): (() => void) => {
+  onReconciled(listener: (ids: readonly string[] | 'all') => void): () => void {
     this.reconciled.add(listener);
     return () => this.reconciled.delete(listener);
-  };
+  }
 
   private announce(changed: string[] | 'all'): void {
     for (const listener of this.reconciled) {

@@ -54,7 +54,7 @@ export type ServerChangeSubscription = (listener: (ids: ServerIds) => void) => (
 export function visibleServerIds(scopes: readonly Scope[], ids: ServerIds): ServerIds | undefined {
   if (ids === 'all') return 'all';
   const visible = ids.filter((id) => allowsSome(scopes, id, 'list'));
-  return visible.length ? [...visible].sort() : undefined;
+  return visible.length ? visible : undefined;
 }
 
 export interface ToolsChange {

@@ -16,7 +16,8 @@ import type { FetchLimits, SqlResult, SqlSession } from './types.ts';
 type Reserved = postgres.TransactionSql;
 type Pending = postgres.PendingQuery<postgres.Row[]>;
 
-const MAX_BATCH = 500;
+/** The largest portal batch (the first one asks for maxRows + 1, capped here). */
+export const MAX_BATCH = 500;
 
 export interface PgSessionOptions {
   connection: Reserved;

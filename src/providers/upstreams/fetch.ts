@@ -53,7 +53,6 @@ export function createUpstreamHttp(): UpstreamHttp {
   const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
   const fetch: UpstreamFetch = async (input, init = {}) => {
     const signal = init.signal ?? undefined;
-    signal?.throwIfAborted();
     const answer = await request(String(input), {
       method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
       headers: headerRecord(init.headers),

@@ -98,8 +98,15 @@ export class UpstreamLink {
     };
   }
 
+  /** The include/exclude matcher, rebuilt only when the definition's lists are replaced (an update in place). */
+  private selection: { include: string[]; exclude: string[]; keep: (name: string) => boolean } | undefined;
+
   private countSelected(): number {
-    const keep = toolSelection(this.definition);
+    const { include, exclude } = this.definition;
+    if (this.selection?.include !== include || this.selection.exclude !== exclude) {
+      this.selection = { include, exclude, keep: toolSelection(this.definition) };
+    }
+    const { keep } = this.selection;
     return this.tools.filter((tool) => keep(tool.name)).length;
   }
 

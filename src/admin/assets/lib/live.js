@@ -22,7 +22,7 @@ export function subscribe(serverId, fn, event = 'tools') {
   let stream = streams.get(url);
   if (!stream) {
     const source = new EventSource(url, { withCredentials: true });
-    stream = { source, listeners: new Map(), count: 0 };
+    stream = { source, listeners: new Map() };
     source.addEventListener('open', () => indicator('live'));
     source.addEventListener('error', () => indicator(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
     streams.set(url, stream);
@@ -43,11 +43,9 @@ export function subscribe(serverId, fn, event = 'tools') {
     });
   }
   listeners.add(fn);
-  stream.count += 1;
   return () => {
     if (!listeners.delete(fn)) return;
-    stream.count -= 1;
-    if (stream.count === 0) {
+    if ([...stream.listeners.values()].every((set) => set.size === 0)) {
       stream.source.close();
       streams.delete(url);
     }
