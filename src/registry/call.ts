@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { Principal } from '../auth/principal.ts';
-import { type HandlerResult, type JsonObject, ToolInputError } from '../handlers/define.ts';
+import { type HandlerContext, type HandlerResult, type JsonObject, ToolInputError } from '../handlers/define.ts';
 import { CallToolResultSchema, isToolResult, type ToolResultInit, toolResult } from '../handlers/result.ts';
 import type { Providers } from '../providers/index.ts';
 import { AppError, type ErrorCode, isAppError } from '../shared/errors.ts';
@@ -9,7 +9,7 @@ import { issuesToDetails } from '../shared/validation.ts';
 import type { ArgumentsValidator } from './arguments.ts';
 import { CallResult } from './call-result.ts';
 import type { ToolCatalog } from './catalog.ts';
-import { withDeadline } from './deadline-abort.ts';
+import { type DeadlineRun, withDeadline } from './deadline-abort.ts';
 import type { Registry } from './registry.ts';
 import type { AvailableTool } from './snapshot.ts';
 import type { WorkerOutcome, WorkerPool } from './worker-pool.ts';
@@ -134,6 +134,36 @@ function fromWorker(name: string, entry: AvailableTool, outcome: WorkerOutcome):
 }
 
 /**
+ * What an inline handler is given. A class, its `signal` a getter on the
+ * prototype (the signal is made only when the handler reads it): an object
+ * literal with its own getter made V8 create a new hidden class per call, in
+ * old space, whose getter closure held the whole request — so every request's
+ * objects survived each young-generation collection until the next full one
+ * (measured: a third of all allocation promoted, scavenges 5–15 ms, ~0.1 ms
+ * of every call at c=1; 0.1 % survival with the class).
+ */
+class CallContext implements HandlerContext {
+  readonly toolName: string;
+  readonly config: JsonObject;
+
+  constructor(
+    readonly serverId: string,
+    entry: AvailableTool,
+    private readonly run: DeadlineRun<HandlerResult>,
+    readonly providers: Providers,
+    readonly caller: string | undefined,
+    readonly requestId: string | undefined,
+  ) {
+    this.toolName = entry.row.name;
+    this.config = entry.config as JsonObject;
+  }
+
+  get signal(): AbortSignal {
+    return this.run.signal();
+  }
+}
+
+/**
  * Look up in the catalog (no database round trip) → check arguments against
  * the tool's JSON Schema (compiled on first use) → the handler parses them
  * with its own valibot schema → run with a deadline and an abort signal →
@@ -162,18 +192,7 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
           const parsed = v.safeParse(handler.input, input);
           if (!parsed.success) throw invalidArguments(name, entry, issuesToDetails(parsed.issues, '/arguments'));
           value = await withDeadline(
-            (run) =>
-              handler.run(parsed.output, {
-                serverId,
-                toolName: entry.row.name,
-                config: entry.config,
-                get signal() {
-                  return run.signal();
-                },
-                providers: deps.providers,
-                caller: options.principal?.actor,
-                requestId: options.requestId,
-              }),
+            (run) => handler.run(parsed.output, new CallContext(serverId, entry, run, deps.providers, options.principal?.actor, options.requestId)),
             deps.callTimeoutMs,
             options.signal,
             name,

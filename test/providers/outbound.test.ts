@@ -19,7 +19,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const get = (url: string, extra: Partial<OutboundRequest> = {}): OutboundRequest => ({
+const get = (url: string | URL, extra: Partial<OutboundRequest> = {}): OutboundRequest => ({
   method: 'GET',
   url,
   headers: {},
@@ -52,6 +52,29 @@ describe('loopback', () => {
     expect(response.url).toBe(`${server.origin}/allowed?item=${item}`);
     expect(server.requests.at(-1)?.url).toBe(`/allowed?item=${item}`);
     await http.close();
+  });
+
+  it('keeps its verdict per client: refused on every request without the allow-list, allowed on every one with it (a URL object too)', async () => {
+    const refusing = createOutboundHttp({ allow: [] });
+    const allowing = createOutboundHttp({ allow: ['127.0.0.1/32'] });
+    const before = server.requests.length;
+    for (let i = 0; i < 3; i++) {
+      const error = await failure(refusing.request(get(`${server.origin}/again`)));
+      expect(error.kind).toBe('refused');
+      expect(error.message).toContain('127.0.0.1 is a loopback address');
+    }
+    expect(server.requests.length).toBe(before);
+    for (let i = 0; i < 3; i++) {
+      const response = await allowing.request(get(new URL(`${server.origin}/again?i=${i}`)));
+      expect(response.status).toBe(200);
+      expect(response.url).toBe(`${server.origin}/again?i=${i}`);
+      // One header read without building Headers, and the full Headers beside it agree.
+      expect(response.header('Content-Length')).toBe('2');
+      expect(response.headers.get('content-length')).toBe('2');
+      expect(response.header('x-not-sent')).toBeNull();
+    }
+    expect(server.requests.length).toBe(before + 3);
+    await Promise.all([refusing.close(), allowing.close()]);
   });
 
   it('in another notation (0x7f.1, decimal) is the same address and refused', async () => {

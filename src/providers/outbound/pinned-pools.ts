@@ -11,6 +11,7 @@ import type { Pool } from 'undici';
 
 /** undici, loaded on the first outbound request: ~135 ms of start-up a process without http tools should not pay. */
 let undici: Promise<typeof import('undici')> | undefined;
+let loaded: typeof import('undici') | undefined;
 
 const MAX_POOLS = 64;
 
@@ -28,10 +29,18 @@ export class PinnedPools {
   private readonly pools = new Map<string, Pool>();
   private closed = false;
 
-  /** The pool for `origin` whose connections go to `address`. */
-  async get(origin: string, address: string, family: 4 | 6): Promise<Pool> {
+  /** The pool for `origin` whose connections go to `address` (at once once undici is loaded). */
+  get(origin: string, address: string, family: 4 | 6): Pool | Promise<Pool> {
     if (this.closed) throw new Error('the outbound HTTP client is closed');
-    const { Pool } = await (undici ??= import('undici'));
+    if (loaded) return this.pick(loaded.Pool, origin, address, family);
+    undici ??= import('undici').then((module) => {
+      loaded = module;
+      return module;
+    });
+    return undici.then((module) => this.pick(module.Pool, origin, address, family));
+  }
+
+  private pick(Pool: typeof import('undici').Pool, origin: string, address: string, family: 4 | 6): Pool {
     if (this.closed) throw new Error('the outbound HTTP client is closed');
     const key = `${origin} ${address}`;
     let pool = this.pools.get(key);

@@ -6,8 +6,8 @@
 export interface OutboundRequest {
   /** GET, POST, … (an HTTP method token; upper-cased). */
   method: string;
-  /** Absolute http(s) URL; no userinfo. */
-  url: string;
+  /** Absolute http(s) URL; no userinfo. A URL object is used as it is (not parsed again). */
+  url: string | URL;
   headers: Record<string, string>;
   body?: string | Uint8Array;
   /** The whole request: resolution, connection, redirects and the body read. */
@@ -22,7 +22,10 @@ export interface OutboundRequest {
 
 export interface OutboundResponse {
   status: number;
+  /** Every response header (built on first use). */
   headers: Headers;
+  /** One header's value (repeated ones joined with ", "), or null: cheaper than `headers` for a single read. */
+  header(name: string): string | null;
   body: Uint8Array;
   /** The final URL (after redirects). */
   url: string;

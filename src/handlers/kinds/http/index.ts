@@ -35,12 +35,12 @@ export interface HttpKindDeps {
 
 type Failure = { error: OutboundError } | { response: OutboundResponse };
 
-function outboundFailure(error: OutboundError, toolName: string, target: string, budgetMs: number, tries: string, secrets: SecretScope): AppError {
+function outboundFailure(error: OutboundError, toolName: string, target: () => string, budgetMs: number, tries: string, secrets: SecretScope): AppError {
   // The client's messages name the kind, the URL without its query and the reason ("refused http://…: 10.0.0.5 is private …").
   const said = secrets.redact(error.message);
   switch (error.kind) {
     case 'timeout':
-      return new AppError('timeout', `Tool "${toolName}": upstream ${target} did not answer within ${budgetMs} ms (timeoutMs)${tries}`);
+      return new AppError('timeout', `Tool "${toolName}": upstream ${target()} did not answer within ${budgetMs} ms (timeoutMs)${tries}`);
     case 'refused': {
       const hint = said.includes('TOOLPORT_HTTP_ALLOW') ? '' : ' (an internal address is reached only when TOOLPORT_HTTP_ALLOW lists it)';
       return new AppError('handler_failed', `Tool "${toolName}": upstream request ${said}${hint}`);
@@ -73,14 +73,15 @@ async function callUpstream(
 ): Promise<HandlerResult> {
   const secrets = new SecretScope(deps.secret);
   const request = build(config, args, secrets, toolName, requestId);
-  const target = describeTarget(request.method, request.url, secrets);
+  // "GET https://host/path" for messages, made only when one is written.
+  const target = () => describeTarget(request.method, request.url, secrets);
   const budgetMs = config.timeoutMs ?? deps.callTimeoutMs;
   const deadline = performance.now() + budgetMs;
   const repeat = mayRepeat(request.method, config.retry);
   for (let attempt = 1; ; attempt++) {
     const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
     const remaining = Math.floor(deadline - performance.now());
-    if (remaining <= 0) throw new AppError('timeout', `Tool "${toolName}": upstream ${target} did not answer within ${budgetMs} ms${tries}`);
+    if (remaining <= 0) throw new AppError('timeout', `Tool "${toolName}": upstream ${target()} did not answer within ${budgetMs} ms${tries}`);
     let failure: Failure;
     try {
       const response = await deps.outbound.request({ ...request, timeoutMs: remaining, signal, maxResponseBytes: config.maxResponseBytes });
@@ -92,12 +93,12 @@ async function callUpstream(
       if (signal.aborted && isAppError(signal.reason)) throw signal.reason;
       if (!(error instanceof OutboundError)) {
         if (isAppError(error)) throw error;
-        throw new AppError('handler_failed', `Tool "${toolName}": ${target} failed: ${secrets.redact((error as Error)?.message ?? String(error))}`);
+        throw new AppError('handler_failed', `Tool "${toolName}": ${target()} failed: ${secrets.redact((error as Error)?.message ?? String(error))}`);
       }
       if (error.kind !== 'network' || !repeat || attempt >= config.retry.attempts) throw outboundFailure(error, toolName, target, budgetMs, tries, secrets);
       failure = { error };
     }
-    const retryAfter = 'response' in failure ? retryAfterMs(failure.response.headers.get('retry-after')) : undefined;
+    const retryAfter = 'response' in failure ? retryAfterMs(failure.response.header('retry-after')) : undefined;
     const wait = retryAfter ?? backoffDelay(attempt, config.retry);
     if (wait >= deadline - performance.now()) {
       // No time left to wait and try again: the last answer is the result.

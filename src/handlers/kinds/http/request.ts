@@ -14,7 +14,8 @@ import { fillTemplate } from './template.ts';
 
 export interface BuiltRequest {
   method: string;
-  url: string;
+  /** The filled URL, handed to the outbound client as it is (not printed and parsed again). */
+  url: URL;
   headers: Record<string, string>;
   body: string | undefined;
 }
@@ -76,5 +77,5 @@ export function buildRequest(config: HttpConfig, args: Record<string, unknown>, 
     body = JSON.stringify(rest);
     if (!Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  return { method: config.method, url: url.toString(), headers, body };
+  return { method: config.method, url, headers, body };
 }

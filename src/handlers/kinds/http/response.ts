@@ -35,10 +35,18 @@ function mediaType(contentType: string | null): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+const UTF8 = /^utf-?8$/i;
+
 function decodeText(body: Uint8Array, contentType: string | null): string {
-  const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  const charset = contentType?.includes('charset') ? /charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] : undefined;
+  if (charset === undefined || UTF8.test(charset)) {
+    // UTF-8, by far the usual case: Buffer's decoder (as TextDecoder does: a leading BOM dropped, bad bytes → U+FFFD)
+    // without building a TextDecoder per call.
+    const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+    return Buffer.from(body.buffer, body.byteOffset + bom, body.byteLength - bom).toString('utf8');
+  }
   try {
-    return new TextDecoder(charset ?? 'utf-8').decode(body);
+    return new TextDecoder(charset).decode(body);
   } catch {
     return new TextDecoder('utf-8').decode(body);
   }
@@ -52,9 +60,9 @@ function cut(text: string, chars: number): string {
 }
 
 /** "GET https://api.example.com/v1/orders/42" without the query (it may carry keys; redacted anyway). */
-export function describeTarget(method: string, url: string, secrets: SecretScope): string {
+export function describeTarget(method: string, url: string | URL, secrets: SecretScope): string {
   try {
-    const parsed = new URL(url);
+    const parsed = url instanceof URL ? url : new URL(url);
     return secrets.redact(`${method} ${parsed.origin}${parsed.pathname}`);
   } catch {
     return secrets.redact(`${method} ${url}`);
@@ -69,7 +77,7 @@ function statusText(status: number): string {
 
 /** The body as text for a message: decoded and redacted when textual, else a note of its size and type. */
 function bodyForMessage(response: OutboundResponse, secrets: SecretScope, chars: number): string {
-  const contentType = response.headers.get('content-type');
+  const contentType = response.header('content-type');
   const type = mediaType(contentType);
   if (response.body.byteLength === 0) return '(empty body)';
   if (type === '' || isJson(type) || isText(type) || type === 'application/problem+json') {
@@ -78,11 +86,12 @@ function bodyForMessage(response: OutboundResponse, secrets: SecretScope, chars:
   return `(${response.body.byteLength} bytes of ${type})`;
 }
 
-function jsonResult(response: OutboundResponse, context: ResponseContext, target: string): HandlerResult {
+function jsonResult(response: OutboundResponse, context: ResponseContext, contentType: string | null): HandlerResult {
   let value: unknown;
   try {
-    value = JSON.parse(decodeText(response.body, response.headers.get('content-type')));
+    value = JSON.parse(decodeText(response.body, contentType));
   } catch (error) {
+    const target = describeTarget(context.config.method, response.url, context.secrets);
     throw new AppError('handler_failed', `Tool "${context.toolName}": ${target} answered ${response.status} with invalid JSON: ${(error as Error).message}`);
   }
   value = context.secrets.redactJson(value);
@@ -100,8 +109,8 @@ function jsonResult(response: OutboundResponse, context: ResponseContext, target
   return { result: value ?? null };
 }
 
-function successResult(response: OutboundResponse, context: ResponseContext, target: string): HandlerResult {
-  const contentType = response.headers.get('content-type');
+function successResult(response: OutboundResponse, context: ResponseContext): HandlerResult {
+  const contentType = response.header('content-type');
   const type = mediaType(contentType);
   if (context.config.method === 'HEAD' || response.body.byteLength === 0) {
     const headers: Record<string, string> = {};
@@ -110,7 +119,7 @@ function successResult(response: OutboundResponse, context: ResponseContext, tar
     });
     return { status: response.status, headers };
   }
-  if (isJson(type)) return jsonResult(response, context, target);
+  if (isJson(type)) return jsonResult(response, context, contentType);
   if (isText(type)) return toolResult({ content: [{ type: 'text', text: context.secrets.redact(decodeText(response.body, contentType)) }] });
   const data = Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength).toString('base64');
   if (type.startsWith('image/')) return toolResult({ content: [{ type: 'image', data, mimeType: type }] });
@@ -121,12 +130,12 @@ function successResult(response: OutboundResponse, context: ResponseContext, tar
 
 /** The result of the final answer (after retries); throws AppError for what is not a result. */
 export function mapResponse(response: OutboundResponse, context: ResponseContext): HandlerResult {
-  const target = describeTarget(context.config.method, response.url, context.secrets);
   const status = response.status;
-  if (status >= 200 && status < 300) return successResult(response, context, target);
+  if (status >= 200 && status < 300) return successResult(response, context);
+  const target = describeTarget(context.config.method, response.url, context.secrets);
   const tries = context.attempts > 1 ? ` (after ${context.attempts} attempts)` : '';
   if (status >= 400 && status < 500) {
-    const retryAfter = response.headers.get('retry-after');
+    const retryAfter = response.header('retry-after');
     const hint = status === 429 && retryAfter ? ` (Retry-After: ${retryAfter})` : '';
     const text = `Upstream ${target} answered ${statusText(status)}${hint}${tries}: ${bodyForMessage(response, context.secrets, ERROR_BODY_CHARS)}`;
     return toolResult({ content: [{ type: 'text', text }], isError: true });
