@@ -2,10 +2,13 @@ import type { Database, Row } from './client.ts';
 
 /**
  * Reads and writes of the `audit_log` table (migrations/0008_audit_log.sql).
- * Raw SQL on purpose: a batch is one INSERT … SELECT FROM jsonb_to_recordset
+ * Raw SQL on purpose: a batch is one INSERT … SELECT FROM json_to_recordset
  * of one JSON parameter — one statement text for any batch size (postgres.js
  * prepares each distinct text per connection; a VALUES list of 1…500 rows
- * would be 500 of them), and the same on PGlite and PostgreSQL.
+ * would be 500 of them), and the same on PGlite and PostgreSQL. `json`, not
+ * `jsonb`: the batch is read once, so making a jsonb document of it first
+ * only costs (measured: 22.5 against 30 µs of PostgreSQL time per row in
+ * 500-row batches).
  */
 
 /** The columns an entry is written with and read back as (JSON columns aside). */
@@ -76,7 +79,7 @@ const INSERT = `INSERT INTO audit_log (at, request_id, actor, actor_name, server
     version_before, version_after, arguments_digest, arguments, details)
   SELECT at, request_id, actor, actor_name, server_id, tool, action, outcome, duration_ms,
     version_before, version_after, arguments_digest, arguments, details
-  FROM jsonb_to_recordset($1::jsonb) AS r(${COLUMNS})`;
+  FROM json_to_recordset($1::json) AS r(${COLUMNS})`;
 
 /**
  * JSON escapes PostgreSQL refuses in jsonb and text: `\u0000`. Only a real
