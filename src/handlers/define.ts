@@ -18,8 +18,12 @@ export interface HandlerContext<C = JsonObject> {
    * the stored JSON object otherwise.
    */
   config: C;
-  /** Aborted when the call times out, the client goes away or the server shuts down. */
-  signal: AbortSignal;
+  /**
+   * Aborted when the call times out, the client goes away or the server shuts
+   * down. A getter: the signal is made when first read, so pass `ctx` or
+   * `ctx.signal` on — a spread copy (`{ ...ctx }`) does not carry it.
+   */
+  readonly signal: AbortSignal;
   /** Data sources for handlers that need outside data (chosen by configuration at start). */
   providers: Providers;
   /** Who is calling, as far as it is known (an API key's id once access control sets it); the `sql` kind passes it to toolport.caller. */

@@ -145,21 +145,23 @@ function fromWorker(name: string, entry: AvailableTool, outcome: WorkerOutcome):
 class CallContext implements HandlerContext {
   readonly toolName: string;
   readonly config: JsonObject;
+  readonly #run: DeadlineRun<HandlerResult>;
 
   constructor(
     readonly serverId: string,
     entry: AvailableTool,
-    private readonly run: DeadlineRun<HandlerResult>,
+    run: DeadlineRun<HandlerResult>,
     readonly providers: Providers,
     readonly caller: string | undefined,
     readonly requestId: string | undefined,
   ) {
     this.toolName = entry.row.name;
     this.config = entry.config as JsonObject;
+    this.#run = run;
   }
 
   get signal(): AbortSignal {
-    return this.run.signal();
+    return this.#run.signal();
   }
 }
 
