@@ -74,6 +74,31 @@ describe.each(backends)('cancelling a proxied upstream call (%s)', (backend) => 
     }
   });
 
+  it('a 2025-era session client whose tools/call request is dropped (no notifications/cancelled)', async () => {
+    const { client, transport } = await connectLegacy(base());
+    try {
+      const headers = {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': transport.sessionId!,
+        'mcp-protocol-version': transport.protocolVersion ?? '2025-06-18',
+      };
+      await cancelsUpstream((signal) =>
+        fetch(`${base()}/mcp`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'far_slow', arguments: { ms: 15000 } } }),
+          signal,
+        }).then((response) => response.text()),
+      );
+      // The session goes on.
+      const echoed = await client.callTool({ name: 'far_echo', arguments: { text: 'after the drop' } });
+      expect(echoed.content).toEqual([{ type: 'text', text: 'after the drop' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a REST caller that disconnects from POST /tools/call', async () => {
     await cancelsUpstream((signal) =>
       fetch(`${base()}/tools/call`, {

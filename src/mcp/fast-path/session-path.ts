@@ -55,10 +55,23 @@ export class SessionFastPath {
     }
     const cancel = new AbortController();
     session.inflight.set(match.id, cancel);
-    const signal = () => AbortSignal.any([request.signal, cancel.signal]);
+    // The call's signal, made only when a handler asks: `notifications/cancelled` aborts `cancel`, and so does the client
+    // going away, relayed by one listener removed when the call is over (AbortSignal.any holds its signals through
+    // WeakRefs, which young-generation collections treat as strong: whatever listened survived them, per call).
+    let relay: (() => void) | undefined;
+    const signal = () => {
+      if (!relay && !cancel.signal.aborted) {
+        const gone = request.signal;
+        relay = () => cancel.abort(gone.reason);
+        if (gone.aborted) relay();
+        else gone.addEventListener('abort', relay, { once: true });
+      }
+      return cancel.signal;
+    };
     return calls
       .answer(view, match, signal, who, headers)
       .finally(() => {
+        if (relay) request.signal.removeEventListener('abort', relay);
         if (session.inflight.get(match.id) === cancel) session.inflight.delete(match.id);
       })
       .then(async (answer) => answer ?? calls.learn(view, match, await sdk()));
