@@ -8,9 +8,12 @@
  * the body is read as a stream and cut at maxResponseBytes.
  */
 import type { Dispatcher } from 'undici';
-import { AllowList, addressText, normaliseHostName, parseIpLiteral, refusalReason } from './address-policy.ts';
+import { AllowList, normaliseHostName, parseIpLiteral, refusalReason } from './address-policy.ts';
+import { Answer, readBounded } from './answer.ts';
 import { OutboundError, safeUrl, safeUrlText } from './errors.ts';
+import { LiteralChecks } from './literal-checks.ts';
 import { PinnedPools } from './pinned-pools.ts';
+import { RequestDeadline } from './request-deadline.ts';
 import { createResolver, type ResolvedAddress, ResolveError, type ResolveHost } from './resolve.ts';
 import type { OutboundHttp, OutboundOptions, OutboundRequest, OutboundResponse } from './types.ts';
 
@@ -47,35 +50,6 @@ interface Parts {
   resolve: ResolveHost;
   pools: PinnedPools;
   literals: LiteralChecks;
-}
-
-/**
- * The verdict on a URL host that is an IP literal, kept per host text: the
- * policy does not change while the client lives, and an http tool calls the
- * same host on every call (parsing and classifying the address each time was
- * a measurable share of a call). Bounded: past MAX entries it starts over.
- */
-class LiteralChecks {
-  private static readonly MAX = 1024;
-  private readonly verdicts = new Map<string, ResolvedAddress[] | { refused: string } | null>();
-  constructor(private readonly allow: AllowList) {}
-
-  /** The one address of a literal host, `{ refused }` with the reason, or null when the host is a name. */
-  check(hostname: string): ResolvedAddress[] | { refused: string } | null {
-    let verdict = this.verdicts.get(hostname);
-    if (verdict !== undefined) return verdict;
-    const literal = parseIpLiteral(hostname);
-    if (!literal) verdict = null;
-    else {
-      const reason = refusalReason(literal, this.allow);
-      verdict = reason
-        ? { refused: `${reason.address} is ${reason.description}; ${reason.hint}` }
-        : [{ address: addressText(literal), family: literal.kind() === 'ipv4' ? 4 : 6 }];
-    }
-    if (this.verdicts.size >= LiteralChecks.MAX) this.verdicts.clear();
-    this.verdicts.set(hostname, verdict);
-    return verdict;
-  }
 }
 
 function checkRequest(request: OutboundRequest): void {
@@ -150,62 +124,6 @@ async function send(request: OutboundRequest, parts: Parts): Promise<OutboundRes
   }
 }
 
-/**
- * One request's abort signal: its own timeout, or the caller's signal,
- * whichever comes first. A plain controller and timer: AbortSignal.timeout
- * and AbortSignal.any cost several times as much per call, and the one timer
- * is cleared as soon as the answer is read.
- */
-class RequestDeadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  readonly signal = this.controller.signal;
-
-  constructor(
-    timeoutMs: number,
-    private readonly outer: AbortSignal | undefined,
-  ) {
-    this.timer = setTimeout(() => this.controller.abort(new DOMException('The operation timed out', 'TimeoutError')), timeoutMs);
-    this.timer.unref();
-    if (outer?.aborted) this.controller.abort(outer.reason);
-    else outer?.addEventListener('abort', this, { once: true });
-  }
-
-  /** The caller's signal aborted (EventListener object: no bound closure). */
-  handleEvent(): void {
-    this.controller.abort(this.outer?.reason);
-  }
-
-  done(): void {
-    clearTimeout(this.timer);
-    this.outer?.removeEventListener('abort', this);
-  }
-}
-
-/** A response whose headers become a fetch `Headers` only when asked for: most callers read one or two of them. */
-class Answer implements OutboundResponse {
-  private built: Headers | undefined;
-  constructor(
-    readonly status: number,
-    private readonly raw: Dispatcher.ResponseData['headers'],
-    readonly body: Uint8Array,
-    readonly url: string,
-    readonly redirects: number,
-    readonly address: string,
-  ) {}
-
-  get headers(): Headers {
-    this.built ??= toHeaders(this.raw);
-    return this.built;
-  }
-
-  header(name: string): string | null {
-    const value = this.raw[name.toLowerCase()];
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.join(', ') : value;
-  }
-}
-
 /** The addresses a host name resolves to, in order; OutboundError 'refused' if any is not allowed. */
 async function resolvedAddresses(url: URL, { allow, resolve }: Parts, via: string): Promise<ResolvedAddress[]> {
   const safe = safeUrl(url);
@@ -268,41 +186,6 @@ function redirectHop(hop: Hop, next: URL, status: number): Hop {
 
 function dropHeaders(headers: Record<string, string>, names: string[]): void {
   for (const key of Object.keys(headers)) if (names.includes(key.toLowerCase())) delete headers[key];
-}
-
-/** The body, or OutboundError 'too_large' as soon as it passes `max` (the connection is dropped). */
-function readBounded(response: Dispatcher.ResponseData, max: number, url: URL): Promise<Uint8Array> {
-  const tooLarge = () => {
-    response.body.destroy();
-    const safe = safeUrl(url);
-    return new OutboundError('too_large', safe, `too_large ${safe}: the response body is larger than ${max} bytes`);
-  };
-  const declared = Number(response.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) return Promise.reject(tooLarge());
-  // Data events rather than async iteration: the same bytes with fewer promises per chunk.
-  return new Promise<Uint8Array>((resolvePromise, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const body = response.body;
-    body.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > max) {
-        body.removeAllListeners('data');
-        reject(tooLarge());
-      } else chunks.push(chunk);
-    });
-    body.once('error', reject);
-    body.once('end', () => resolvePromise(chunks.length === 1 ? chunks[0]! : new Uint8Array(Buffer.concat(chunks, total))));
-  });
-}
-
-function toHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else if (value !== undefined) headers.append(name, value);
-  }
-  return headers;
 }
 
 function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
