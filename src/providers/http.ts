@@ -5,6 +5,8 @@
  * API key travels in the query string) replaced by "***".
  */
 
+import { RequestDeadline } from './outbound/request-deadline.ts';
+
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 8_000;
 
 /** Longest piece of an upstream error body quoted in a message. */
@@ -77,21 +79,23 @@ export async function getJson(options: GetJsonOptions): Promise<unknown> {
   const { service, what, secrets = [] } = options;
   const fail = (reason: string, status?: number) => new UpstreamError(service, redact(`${service} ${what} request ${reason}`, secrets), status);
 
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  // The request's own timeout or the caller's signal, whichever comes first (covering the body read too).
+  const deadline = new RequestDeadline(options.timeoutMs, options.signal);
   const interrupted = () => {
     if (options.signal?.aborted) return fail('was cancelled (the tool call was aborted or timed out)');
-    if (timeout.aborted) return fail(`timed out after ${options.timeoutMs} ms`);
+    if (deadline.signal.aborted) return fail(`timed out after ${options.timeoutMs} ms`);
     return undefined;
   };
 
   let response: Response;
   let text: string;
   try {
-    response = await options.fetchImpl(options.url, { signal, headers: { accept: 'application/json' } });
+    response = await options.fetchImpl(options.url, { signal: deadline.signal, headers: { accept: 'application/json' } });
     text = await response.text();
   } catch (error) {
     throw interrupted() ?? fail(`failed: ${causeText(error)}`);
+  } finally {
+    deadline.done();
   }
   if (!response.ok) {
     const quoted = quoteBody(text);
