@@ -1,3 +1,4 @@
+import { AbortRelay } from '../shared/abort-relay.ts';
 import { AppError } from '../shared/errors.ts';
 import { arm, type Deadline, disarm } from './deadlines.ts';
 
@@ -13,8 +14,7 @@ type OuterSignal = AbortSignal | (() => AbortSignal) | undefined;
  */
 export class DeadlineRun<T> implements Deadline {
   readonly at: number;
-  private controller: AbortController | undefined;
-  private outer: AbortSignal | undefined;
+  private relay: AbortRelay | undefined;
   private expiredWith: AppError | undefined;
   private settled = false;
   private resolve: ((value: T) => void) | undefined;
@@ -30,27 +30,18 @@ export class DeadlineRun<T> implements Deadline {
 
   /** The handler's signal: aborted at the deadline or when the caller's signal aborts. */
   signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.expiredWith) this.controller.abort(this.expiredWith);
-      else {
-        this.outer = typeof this.source === 'function' ? this.source() : this.source;
-        if (this.outer?.aborted) this.controller.abort(this.outer.reason);
-        else this.outer?.addEventListener('abort', this, { once: true });
-      }
+    if (!this.relay) {
+      this.relay = new AbortRelay();
+      if (this.expiredWith) this.relay.abort(this.expiredWith);
+      else this.relay.follow(typeof this.source === 'function' ? this.source() : this.source);
     }
-    return this.controller.signal;
-  }
-
-  /** The caller's signal aborted (EventListener object: no bound closure). */
-  handleEvent(): void {
-    this.controller?.abort(this.outer?.reason);
+    return this.relay.signal;
   }
 
   expire(): void {
     const error = new AppError('timeout', `Tool "${this.tool}" did not finish within ${this.timeoutMs} ms`);
     this.expiredWith = error;
-    this.controller?.abort(error);
+    this.relay?.abort(error);
     this.settle(undefined, error, true);
   }
 
@@ -59,12 +50,11 @@ export class DeadlineRun<T> implements Deadline {
     if (this.settled) return;
     this.settled = true;
     disarm(this);
-    this.outer?.removeEventListener('abort', this);
+    this.relay?.release();
     const { resolve, reject } = this;
     // Hold nothing of the call once it is over: the caller's signal source closes over the request, and a settled run
     // that still pointed at it kept every request's objects alive through a scavenge (7× the GC time under load).
     this.source = undefined;
-    this.outer = undefined;
     this.resolve = undefined;
     this.reject = undefined;
     if (failed) reject!(error);

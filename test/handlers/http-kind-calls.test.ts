@@ -207,6 +207,22 @@ describe.each(backends)('http tools: arguments, secrets, results (%s)', (backend
     });
   });
 
+  it('decodes text in the charset the upstream names, whatever its case; UTF-8 with a BOM loses the BOM', async () => {
+    upstream.route('/latin1.txt', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain; Charset=ISO-8859-1' });
+      response.end(Buffer.from([0x63, 0x61, 0x66, 0xe9])); // "café" in Latin-1
+    });
+    upstream.route('/bom.txt', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('total: 42 €')]));
+    });
+    const empty = { type: 'object', properties: {} };
+    await expectCreated({ name: 'get_latin1', description: 'GET latin1', handler: 'http', inputSchema: empty, config: { url: `${upstream.url}/latin1.txt` } });
+    await expectCreated({ name: 'get_bom', description: 'GET bom', handler: 'http', inputSchema: empty, config: { url: `${upstream.url}/bom.txt` } });
+    expect((await call('get_latin1', {})).body.content).toEqual([{ type: 'text', text: 'café' }]);
+    expect((await call('get_bom', {})).body.content).toEqual([{ type: 'text', text: 'total: 42 €' }]);
+  });
+
   it('a JSON array or scalar is wrapped as { result }; select narrows the response with JMESPath', async () => {
     upstream.route('/pets', (_request, response) =>
       sendJson(response, 200, [

@@ -1,5 +1,6 @@
 import type { ToolCaller } from '../../registry/call.ts';
 import type { ToolCatalog } from '../../registry/catalog.ts';
+import { AbortRelay } from '../../shared/abort-relay.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { CallerInfo } from '../server.ts';
 import { DirectCalls } from './direct-call.ts';
@@ -14,7 +15,7 @@ export interface FastSession {
   /** The version negotiated at initialize: requests must carry it, and answers are cached per version. */
   protocolVersion: string;
   /** Calls the fast path is running, by JSON-RPC id, so `notifications/cancelled` can stop them. */
-  inflight: Map<string | number, AbortController>;
+  inflight: Map<string | number, AbortRelay>;
 }
 
 /**
@@ -53,25 +54,15 @@ export class SessionFastPath {
       const cached = lists.answer(view, match, headers);
       return cached ? Promise.resolve(cached) : sdk().then((response) => lists.learn(view, match, response));
     }
-    const cancel = new AbortController();
+    // `notifications/cancelled` aborts `cancel`; the client going away does too, followed only once a handler asks for
+    // the signal, and let go of when the call is over.
+    const cancel = new AbortRelay();
     session.inflight.set(match.id, cancel);
-    // The call's signal, made only when a handler asks: `notifications/cancelled` aborts `cancel`, and so does the client
-    // going away, relayed by one listener removed when the call is over (AbortSignal.any holds its signals through
-    // WeakRefs, which young-generation collections treat as strong: whatever listened survived them, per call).
-    let relay: (() => void) | undefined;
-    const signal = () => {
-      if (!relay && !cancel.signal.aborted) {
-        const gone = request.signal;
-        relay = () => cancel.abort(gone.reason);
-        if (gone.aborted) relay();
-        else gone.addEventListener('abort', relay, { once: true });
-      }
-      return cancel.signal;
-    };
+    const signal = () => cancel.follow(request.signal).signal;
     return calls
       .answer(view, match, signal, who, headers)
       .finally(() => {
-        if (relay) request.signal.removeEventListener('abort', relay);
+        cancel.release();
         if (session.inflight.get(match.id) === cancel) session.inflight.delete(match.id);
       })
       .then(async (answer) => answer ?? calls.learn(view, match, await sdk()));

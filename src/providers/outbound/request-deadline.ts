@@ -1,31 +1,23 @@
+import { AbortRelay } from '../../shared/abort-relay.ts';
+
 /**
  * One request's abort signal: its own timeout, or the caller's signal,
- * whichever comes first. A plain controller and timer: AbortSignal.timeout
- * and AbortSignal.any cost several times as much per call, and the one timer
- * is cleared as soon as the answer is read.
+ * whichever comes first — one relay and one timer (not AbortSignal.timeout
+ * and AbortSignal.any), both let go of as soon as the answer is read.
  */
 export class RequestDeadline {
-  private readonly controller = new AbortController();
+  private readonly relay = new AbortRelay();
   private readonly timer: NodeJS.Timeout;
-  readonly signal = this.controller.signal;
+  readonly signal = this.relay.signal;
 
-  constructor(
-    timeoutMs: number,
-    private readonly outer: AbortSignal | undefined,
-  ) {
-    this.timer = setTimeout(() => this.controller.abort(new DOMException('The operation timed out', 'TimeoutError')), timeoutMs);
+  constructor(timeoutMs: number, outer: AbortSignal | undefined) {
+    this.timer = setTimeout(() => this.relay.abort(new DOMException('The operation timed out', 'TimeoutError')), timeoutMs);
     this.timer.unref();
-    if (outer?.aborted) this.controller.abort(outer.reason);
-    else outer?.addEventListener('abort', this, { once: true });
-  }
-
-  /** The caller's signal aborted (EventListener object: no bound closure). */
-  handleEvent(): void {
-    this.controller.abort(this.outer?.reason);
+    this.relay.follow(outer);
   }
 
   done(): void {
     clearTimeout(this.timer);
-    this.outer?.removeEventListener('abort', this);
+    this.relay.release();
   }
 }

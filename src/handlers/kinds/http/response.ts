@@ -38,7 +38,7 @@ function mediaType(contentType: string | null): string {
 const UTF8 = /^utf-?8$/i;
 
 function decodeText(body: Uint8Array, contentType: string | null): string {
-  const charset = contentType?.includes('charset') ? /charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] : undefined;
+  const charset = contentType ? /charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] : undefined;
   if (charset === undefined || UTF8.test(charset)) {
     // UTF-8, by far the usual case: Buffer's decoder (as TextDecoder does: a leading BOM dropped, bad bytes → U+FFFD)
     // without building a TextDecoder per call.
