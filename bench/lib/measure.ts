@@ -26,6 +26,8 @@ export interface Side {
   /** Fixed number of requests per run instead of a duration (warm-up: a fifth of it). */
   amount?: number;
   note?: string;
+  /** Named in each run's log line (which side a line is, when runs alternate). */
+  label?: string;
 }
 
 export interface Figure {
@@ -42,6 +44,15 @@ export interface Figure {
   bodyBytesPerUnit: number;
   runs: LoadResult[];
   note?: string;
+  /** The side's server CPU time per request (µs, median over the runs; measured where the phase asks for it). */
+  cpuUsPerRequest?: number;
+}
+
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function problems(result: LoadResult): string | undefined {
@@ -77,12 +88,20 @@ export function figureOf(side: Side, connections: number, runs: LoadResult[]): F
   };
 }
 
+export interface MeasureOptions {
+  /** Reverse the sides' order every other run (A B, B A, A B, …): a side measured right after another may gain or lose from it (measured: 3–8 % on a ratio of two processes). */
+  alternate?: boolean;
+  /** Each side's process's CPU time so far (ms), read around each measured run: the figure's `cpuUsPerRequest`. */
+  cpuOf?: (sideIndex: number) => number | undefined;
+}
+
 export async function measureSides(
   generator: LoadGenerator,
   sides: Side[],
   connections: number,
   settings: Settings,
   log: (line: string) => void,
+  options: MeasureOptions = {},
 ): Promise<Figure[]> {
   const opened = await Promise.all(sides.map((side) => side.sessions?.(connections)));
   try {
@@ -96,26 +115,38 @@ export async function measureSides(
     });
     for (const [index, side] of sides.entries()) await generator.run(jobOf(side, index, settings.warmupS, true));
     const runs: LoadResult[][] = sides.map(() => []);
+    const cpuUs: number[][] = sides.map(() => []);
     for (let run = 0; run < settings.runs; run++) {
-      for (const [index, side] of sides.entries()) {
+      const order = [...sides.entries()];
+      if (options.alternate && run % 2 === 1) order.reverse();
+      for (const [index, side] of order) {
         // Slow answers (MB-sized lists at c=32): lengthen the run until each connection got at least two answers.
         let durationS = settings.durationS;
+        let cpuBefore = options.cpuOf?.(index);
         let result = await generator.run(jobOf(side, index, durationS));
         while (!side.amount && result.responses < 2 * connections && !problems({ ...result, responses: 1 }) && durationS < settings.durationS * 8) {
           durationS *= 2;
           log(
             `    ${side.target.padEnd(8)} c=${String(connections).padEnd(3)} only ${result.responses} responses in ${result.durationS} s: again for ${durationS} s`,
           );
+          cpuBefore = options.cpuOf?.(index);
           result = await generator.run(jobOf(side, index, durationS));
         }
+        const cpuAfter = options.cpuOf?.(index);
+        const cpu = cpuBefore !== undefined && cpuAfter !== undefined && result.responses > 0 ? ((cpuAfter - cpuBefore) * 1000) / result.responses : undefined;
+        if (cpu !== undefined) cpuUs[index]!.push(cpu);
         runs[index]!.push(result);
         const p99 = typeof result.p99Ms === 'number' && Number.isFinite(result.p99Ms) ? `${result.p99Ms.toFixed(2)} ms` : '–';
         log(
-          `    ${side.target.padEnd(8)} c=${String(connections).padEnd(3)} run ${run + 1}: ${Math.round(result.rps)} req/s, p99 ${p99}${problems(result) ? `  ✗ ${problems(result)}` : ''}`,
+          `    ${side.target.padEnd(8)} c=${String(connections).padEnd(3)} run ${run + 1}: ${Math.round(result.rps)} req/s, p99 ${p99}${cpu === undefined ? '' : `, ${cpu.toFixed(1)} µs CPU/request`}${side.label ? ` (${side.label})` : ''}${problems(result) ? `  ✗ ${problems(result)}` : ''}`,
         );
       }
     }
-    return sides.map((side, index) => figureOf(side, connections, runs[index]!));
+    return sides.map((side, index) => {
+      const figure = figureOf(side, connections, runs[index]!);
+      const cpu = median(cpuUs[index]!);
+      return cpu === undefined ? figure : { ...figure, cpuUsPerRequest: Math.round(cpu * 10) / 10 };
+    });
   } finally {
     await Promise.all(opened.map((session) => session?.close()));
   }

@@ -26,6 +26,18 @@ export function rssMb(pid: number): number | undefined {
   }
 }
 
+/** CPU time (user + system, every thread) a process has used so far, in ms; undefined where /proc is not. Linux counts it in 10 ms ticks (USER_HZ 100). */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command's closing parenthesis: state is 3rd, utime 14th, stime 15th of the whole line.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface Spawned {
   name: string;
   child: ChildProcess;

@@ -54,8 +54,8 @@ export class Bench {
   readonly accessRatios = new Map<string, number | null>();
   /** The gateway phase's gateway ÷ own-port throughput ratios (c=32), by case id; null when not measured. */
   readonly gatewayRatios = new Map<string, number | null>();
-  /** The metrics phase's recorded ÷ TOOLPORT_METRICS=0 throughput ratios (c=32), by case id. */
-  readonly metricsRatios = new Map<string, number | null>();
+  /** The metrics phase's recorded ÷ TOOLPORT_METRICS=0 ratios (c=32), by case id: throughput, and CPU per call (off's ÷ recorded's). */
+  readonly metricsRatios = new Map<string, { throughput: number | null; cpu: number | null }>();
 
   constructor(
     readonly settings: Settings,

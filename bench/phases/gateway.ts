@@ -197,8 +197,8 @@ async function measurePairs(bench: Bench, toolport: RunningToolport, pairs: Pair
   // A 5 % target on a machine whose speed drifts run to run: at least GATEWAY_RUNS interleaved runs per side.
   const settings = { ...bench.settings, runs: Math.max(bench.settings.runs, GATEWAY_RUNS) };
   for (const pair of pairs) {
-    log(`  ${pair.label}: port, then gateway (interleaved), c=${GATEWAY_CONNECTIONS}`);
-    const [onPort, through] = await measureSides(bench.generator, [pair.port, pair.through], GATEWAY_CONNECTIONS, settings, log);
+    log(`  ${pair.label}: port and gateway (interleaved, in alternating order), c=${GATEWAY_CONNECTIONS}`);
+    const [onPort, through] = await measureSides(bench.generator, [pair.port, pair.through], GATEWAY_CONNECTIONS, settings, log, { alternate: true });
     const gatewayOverPort = ratio(through, onPort);
     bench.gatewayRatios.set(pair.id, gatewayOverPort);
     log(`    gateway / port: ${gatewayOverPort === null ? 'no ratio (errors)' : `${gatewayOverPort.toFixed(3)} ×`}`);

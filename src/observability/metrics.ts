@@ -1,12 +1,14 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { UpstreamStatus } from '../providers/upstreams/index.ts';
+import { CountsByThree, collectInto, PrecountedHistogram } from './precounted.ts';
 import { registerUpstreamMetrics } from './upstream-metrics.ts';
 
 /**
  * The process's Prometheus metrics (prom-client, one registry per process,
  * served at /metrics by every listener and the gateway). Recording on the
- * call path is a cached child's inc/observe (no label hashing per call);
- * gauges of the registry, the MCP sessions and the pools are read when
+ * call path counts into plain numbers (precounted.ts: no label hashing, no
+ * prom-client call) that prom-client reads when /metrics is scraped; gauges
+ * of the registry, the MCP sessions and the pools are read when
  * /metrics is scraped, never kept up to date on the hot path.
  *
  * Cardinality is bounded: `tool` is a tool the registry holds (a name that
@@ -33,43 +35,43 @@ export interface MetricSources {
 /** One MCP endpoint's open 2025-era sessions and 2026-era listen streams (a listener's or a gateway path's). */
 export type McpCounts = () => { sessions: number; listenStreams: number };
 
-type CallCounter = ReturnType<Counter<'server' | 'tool' | 'outcome'>['labels']>;
-type CallCounters = Map<string, CallCounter>;
-
 export class Metrics {
   readonly registry = new Registry();
-  private readonly calls: Counter<'server' | 'tool' | 'outcome'>;
-  private readonly durations: Histogram<'server'>;
-  private readonly requests: Counter<'server' | 'route' | 'status'>;
+  /** Calls by server, tool and outcome; requests by server, route and status; call durations by server. */
+  private readonly calls = new CountsByThree();
+  private readonly requests = new CountsByThree();
+  private readonly durations = new PrecountedHistogram(
+    'toolport_tool_call_duration_seconds',
+    'Tool call duration (guard, handler and result), by server',
+    'server',
+    CALL_DURATION_BUCKETS,
+  );
   private readonly changesApplied: Counter;
   private readonly feedLag: Gauge;
-  /** Children by server → `tool\0outcome`: the call path never hashes labels. */
-  private readonly callChildren = new Map<string, CallCounters>();
-  private readonly requestChildren = new Map<string, ReturnType<Counter<'server' | 'route' | 'status'>['labels']>>();
-  private readonly durationChildren = new Map<string, ReturnType<Histogram<'server'>['labels']>>();
   private sources: MetricSources | undefined;
   private readonly mcp = new Set<{ server: string; counts: McpCounts }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.calls = new Counter({
+    const metrics = this;
+    new Counter({
       name: 'toolport_tool_calls_total',
       help: 'Tool calls, by server, tool and outcome (ok, tool_error, or the error code)',
       labelNames: ['server', 'tool', 'outcome'],
       registers,
+      collect() {
+        collectInto(this, metrics.calls, ['server', 'tool', 'outcome']);
+      },
     });
-    this.durations = new Histogram({
-      name: 'toolport_tool_call_duration_seconds',
-      help: 'Tool call duration (guard, handler and result), by server',
-      labelNames: ['server'],
-      buckets: CALL_DURATION_BUCKETS,
-      registers,
-    });
-    this.requests = new Counter({
+    this.durations.registerIn(this.registry);
+    new Counter({
       name: 'toolport_http_requests_total',
       help: 'HTTP requests answered, by server, route pattern and status',
       labelNames: ['server', 'route', 'status'],
       registers,
+      collect() {
+        collectInto(this, metrics.requests, ['server', 'route', 'status']);
+      },
     });
     this.changesApplied = new Counter({
       name: 'toolport_registry_changes_applied_total',
@@ -81,7 +83,6 @@ export class Metrics {
       help: 'Commit to applied, of the last registry change this process applied',
       registers,
     });
-    const metrics = this;
     new Gauge({
       name: 'toolport_registry_tools',
       help: 'Tools this process holds, by server and availability',
@@ -166,28 +167,12 @@ export class Metrics {
   /** One tool call: counted by tool and outcome, timed per server. `tool` must be a registry tool's name or `(unknown)`. */
   call(server: string | null, tool: string, outcome: string, seconds: number): void {
     const serverLabel = server ?? '(none)';
-    let byTool = this.callChildren.get(serverLabel);
-    if (!byTool) this.callChildren.set(serverLabel, (byTool = new Map()));
-    const key = `${tool}\u0000${outcome}`;
-    let counter = byTool.get(key);
-    if (!counter) {
-      counter = this.calls.labels(serverLabel, tool, outcome);
-      byTool.set(key, counter);
-    }
-    counter.inc();
-    let duration = this.durationChildren.get(serverLabel);
-    if (!duration) this.durationChildren.set(serverLabel, (duration = this.durations.labels(serverLabel)));
-    duration.observe(seconds);
+    this.calls.inc(serverLabel, tool, outcome);
+    this.durations.observe(serverLabel, seconds);
   }
 
   request(server: string, route: string, status: number): void {
-    const key = `${server}\u0000${route}\u0000${status}`;
-    let counter = this.requestChildren.get(key);
-    if (!counter) {
-      counter = this.requests.labels(server, route, String(status));
-      this.requestChildren.set(key, counter);
-    }
-    counter.inc();
+    this.requests.inc(server, route, status);
   }
 
   /** Changes the change feed applied; the lag is the last one's (its changed_at to now). */
