@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
 import { LruMap } from '../shared/lru-map.ts';
 import { ajvRegExpEngine, endPatternBudget, MAX_PATTERN_LENGTH, PATTERN_WORK_PER_CALL, startPatternBudget } from './linear-regexp.ts';
+import { MCP_HEADER_KEYWORD, mcpHeaderProblems } from './mcp-header-keyword.ts';
 import { DEFAULT_SCHEMA_LIMITS, type MeasuredSchema, measureSchema, type SchemaLimits, schemaProblems } from './schema-limits.ts';
 import { assertSoundSchema, setKnownSchemas } from './schema-references.ts';
 
@@ -34,6 +35,8 @@ const engine = new Ajv2020({
 addFormats(engine as never);
 // ajv resolves `$anchor` but does not list it as a keyword, so strict mode refused it as unknown.
 engine.addKeyword({ keyword: '$anchor', schemaType: 'string' });
+// MCP's header-mirroring annotation (mcp-header-keyword.ts checks where it may stand); the validator ignores it.
+engine.addKeyword({ keyword: MCP_HEADER_KEYWORD });
 // `format: "regex"` checks a caller's string by compiling it (never running it): bounded, since compiling a long pattern takes long.
 engine.addFormat('regex', (text: string) => {
   if (text.length > MAX_PATTERN_LENGTH || /[^\\]\\Z/.test(text)) return false;
@@ -143,6 +146,10 @@ function forgetNewRefs(before: ReadonlySet<string>): void {
 function compileMeasured(copy: Record<string, unknown>, measured: MeasuredSchema, schema: Record<string, unknown>): ArgumentsValidator {
   const { field } = measured;
   assertSoundSchema(measured);
+  if (measured.text.includes(`"${MCP_HEADER_KEYWORD}"`)) {
+    const issues = mcpHeaderProblems(copy, field);
+    if (issues.length > 0) throw schemaProblems(field, issues);
+  }
   let validate: ReturnType<typeof provider.getValidator>;
   const refsBefore = new Set(Object.keys(engine.refs));
   try {

@@ -12,9 +12,12 @@ export interface UpstreamServer {
   url: string;
   port: number;
   calls: string[];
+  /** Every tools/call request as it arrived: its JSON-RPC id, the tool, its headers and body. */
+  requests: { id: unknown; name: string; headers: Record<string, string>; body: Record<string, unknown> }[];
   /** Calls of `slow` whose request the caller cancelled (the handler's signal aborted before it answered). */
   cancelled: number;
-  addTool(name: string): void;
+  /** A tool added at runtime (default input schema: an empty object). */
+  addTool(name: string, inputSchema?: Record<string, unknown>): void;
   removeTool(name: string): void;
   close(): Promise<void>;
 }
@@ -22,7 +25,8 @@ export interface UpstreamServer {
 const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 
 export async function startUpstreamServer(port = 0): Promise<UpstreamServer> {
-  const extra = new Set<string>();
+  const extra = new Map<string, Record<string, unknown>>();
+  const requests: UpstreamServer['requests'] = [];
   const removed = new Set<string>();
   const calls: string[] = [];
   const state = { cancelled: 0 };
@@ -37,7 +41,7 @@ export async function startUpstreamServer(port = 0): Promise<UpstreamServer> {
         outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
       },
       { name: 'slow', description: 'Answer after ms milliseconds', inputSchema: { type: 'object', properties: { ms: { type: 'integer' } } } },
-      ...[...extra].map((name) => ({ name, description: `added at runtime: ${name}`, inputSchema: { type: 'object', properties: {} } })),
+      ...[...extra].map(([name, inputSchema]) => ({ name, description: `added at runtime: ${name}`, inputSchema })),
     ].filter((tool) => !removed.has(tool.name));
   const factory = () => {
     const server = new Server({ name: 'test-upstream', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
@@ -72,21 +76,30 @@ export async function startUpstreamServer(port = 0): Promise<UpstreamServer> {
     });
     return server;
   };
+  const record = async (request: Request) => {
+    if (request.method !== 'POST') return;
+    const body = (await request
+      .clone()
+      .json()
+      .catch(() => undefined)) as { method?: string; id?: unknown; params?: { name?: string } } | undefined;
+    if (body?.method === 'tools/call') requests.push({ id: body.id, name: String(body.params?.name), headers: Object.fromEntries(request.headers), body });
+  };
   const bus = new InMemoryServerEventBus();
   const handler = createMcpHandler(factory, { bus });
   const listener = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const running = serve({ fetch: (request) => handler.fetch(request), port, hostname: '127.0.0.1' }, () => resolve(running));
+    const running = serve({ fetch: (request) => record(request).then(() => handler.fetch(request)), port, hostname: '127.0.0.1' }, () => resolve(running));
   });
   const address = listener.address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}/mcp`,
     port: address.port,
     calls,
+    requests,
     get cancelled() {
       return state.cancelled;
     },
-    addTool(name) {
-      extra.add(name);
+    addTool(name, inputSchema = { type: 'object', properties: {} }) {
+      extra.set(name, inputSchema);
       removed.delete(name);
       handler.notify.toolsChanged();
     },

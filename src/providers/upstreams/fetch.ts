@@ -46,6 +46,8 @@ function requestBody(body: RequestInit['body']): string | Uint8Array | undefined
 
 export interface UpstreamHttp {
   fetch: UpstreamFetch;
+  /** The keep-alive agent under `fetch`, which the links' direct calls (direct-call.ts) use too. */
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
@@ -69,5 +71,5 @@ export function createUpstreamHttp(): UpstreamHttp {
     const body = streamed ? (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>) : new Uint8Array(await answer.body.arrayBuffer());
     return new Response(body, { status: answer.statusCode, headers });
   };
-  return { fetch, close: () => agent.close() };
+  return { fetch, dispatcher: agent, close: () => agent.close() };
 }

@@ -3,8 +3,9 @@ import type { CallToolResult } from '@modelcontextprotocol/client';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { SecretReader } from '../../shared/secrets.ts';
+import { UpstreamAnswerError, UpstreamDownError } from './errors.ts';
 import { createUpstreamHttp } from './fetch.ts';
-import { UpstreamAnswerError, UpstreamDownError, UpstreamLink } from './link.ts';
+import { UpstreamLink } from './link.ts';
 import type { UpstreamDefinition, UpstreamStatus, UpstreamTool } from './types.ts';
 
 export type { BreakerState } from './breaker.ts';
@@ -83,7 +84,7 @@ export class Upstreams {
     }
     for (const [id, definition] of wanted) {
       if (this.links.has(id)) continue;
-      const link = new UpstreamLink({ ...definition }, { ...this.deps, fetch: this.http.fetch, toolsChanged: () => this.onToolsChanged(link.definition) });
+      const link = new UpstreamLink({ ...definition }, { ...this.deps, http: this.http, toolsChanged: () => this.onToolsChanged(link.definition) });
       this.links.set(id, { link, key: connectionKey(definition) });
       link.start();
     }

@@ -3,28 +3,22 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import type { Logger } from '../../shared/logger.ts';
 import { type SecretReader, SecretScope } from '../../shared/secrets.ts';
 import { CircuitBreaker } from './breaker.ts';
-import type { UpstreamFetch } from './fetch.ts';
+import { DirectCaller, LeftToClient, plainHeaderValue } from './direct-call.ts';
+import { UpstreamAnswerError, UpstreamDownError } from './errors.ts';
+import type { UpstreamHttp } from './fetch.ts';
 import { toolSelection } from './selection.ts';
+import { readToolList, toolsWithParamHeaders } from './tool-list.ts';
 import type { UpstreamDefinition, UpstreamStatus, UpstreamTool } from './types.ts';
 
 export interface LinkDeps {
   secret: SecretReader;
   logger: Logger;
   version: string;
-  /** The HTTP client of streamable-http transports (fetch.ts); the global fetch without it. */
-  fetch?: UpstreamFetch;
+  /** The HTTP client of streamable-http transports (fetch.ts): the global fetch, and no direct calls, without it. */
+  http?: Pick<UpstreamHttp, 'fetch' | 'dispatcher'>;
   /** The upstream's tool list is known anew (connected, reconnected, or it sent list_changed). */
   toolsChanged(id: string): void;
 }
-
-/** The upstream answered, with a JSON-RPC error: it is up, the request is what failed. */
-export class UpstreamAnswerError extends Error {}
-
-/** The upstream could not be reached or did not answer in time: counts against its breaker, and a failover may try another. */
-export class UpstreamDownError extends Error {}
-
-/** Most pages read from one upstream's tools/list (a guard against a server that never ends its cursor). */
-const MAX_PAGES = 100;
 
 /**
  * One connection to one upstream MCP server, kept up: the official client
@@ -51,6 +45,12 @@ export class UpstreamLink {
   private failures = 0;
   private retries = 0;
   private latencyTotalMs = 0;
+  /** The streamable-http endpoint the transport was made for, resolved (the direct calls' target). */
+  private endpoint: { url: string; headers: Record<string, string> } | undefined;
+  /** tools/call without the SDK client, on a 2026-07-28 connection over HTTP (direct-call.ts). */
+  private direct: DirectCaller | undefined;
+  /** Tools whose input schema declares `x-mcp-header` parameters: the SDK client sends their headers, so it calls them. */
+  private viaClient = new Set<string>();
   readonly breaker: CircuitBreaker;
 
   constructor(
@@ -117,22 +117,22 @@ export class UpstreamLink {
     if (d.transport === 'stdio') {
       return new StdioClientTransport({ command: d.command!, args: d.args, env: { ...getDefaultEnvironment(), ...resolve(d.env) }, stderr: 'ignore' });
     }
-    return new StreamableHTTPClientTransport(new URL(this.scope.resolve(d.url!)), {
-      requestInit: { headers: resolve(d.headers) },
-      ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
+    const url = this.scope.resolve(d.url!);
+    const headers = resolve(d.headers);
+    this.endpoint = { url, headers };
+    return new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers },
+      ...(this.deps.http ? { fetch: this.deps.http.fetch } : {}),
     });
   }
 
   private async connect(): Promise<void> {
     if (this.closed) return;
     this.connection = 'connecting';
-    const client = new Client(
-      { name: 'toolport', version: this.deps.version },
-      {
-        versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(this.definition.timeoutMs, 5000) } },
-        listChanged: { tools: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refresh(client) } },
-      },
-    );
+    const client = new Client(this.clientInfo(), {
+      versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(this.definition.timeoutMs, 5000) } },
+      listChanged: { tools: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refresh(client) } },
+    });
     this.client = client;
     try {
       await client.connect(this.transport(), { timeout: this.definition.timeoutMs });
@@ -144,6 +144,7 @@ export class UpstreamLink {
         return;
       }
       this.connection = 'connected';
+      this.direct = this.directCaller(client);
       this.attempt = 0;
       this.lastError = undefined;
       this.deps.logger.info('upstream connected', { upstream: this.definition.id, protocolVersion: client.getNegotiatedProtocolVersion?.() });
@@ -158,25 +159,10 @@ export class UpstreamLink {
   private async refresh(client: Client): Promise<void> {
     if (this.client !== client || this.closed) return;
     try {
-      const tools: UpstreamTool[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const result = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.definition.timeoutMs });
-        for (const tool of result.tools) {
-          tools.push({
-            name: tool.name,
-            title: tool.title,
-            description: tool.description,
-            inputSchema: tool.inputSchema as Record<string, unknown>,
-            outputSchema: tool.outputSchema as Record<string, unknown> | undefined,
-            annotations: tool.annotations as Record<string, unknown> | undefined,
-          });
-        }
-        cursor = result.nextCursor;
-        if (!cursor) break;
-      }
+      const tools = await readToolList(client, this.definition.timeoutMs);
       if (this.client !== client) return;
       this.tools = tools;
+      this.viaClient = toolsWithParamHeaders(tools);
       this.deps.toolsChanged(this.definition.id);
     } catch (error) {
       this.lost(client, error);
@@ -206,6 +192,7 @@ export class UpstreamLink {
   private lost(client: Client, error: unknown): void {
     if (this.client !== client || this.closed) return;
     this.client = undefined;
+    this.direct = undefined;
     clearTimeout(this.healthTimer);
     this.connection = 'down';
     this.lastError = this.scope.redact((error as Error)?.message ?? String(error));
@@ -221,6 +208,24 @@ export class UpstreamLink {
     this.reconnectTimer.unref();
   }
 
+  /** How Toolport names itself to upstreams (the SDK client's and the direct calls' envelope alike). */
+  private clientInfo(): { name: string; version: string } {
+    return { name: 'toolport', version: this.deps.version };
+  }
+
+  /** The direct caller of a connection (direct-call.ts): 2026-07-28 and later over HTTP, when the links have the HTTP client. */
+  private directCaller(client: Client): DirectCaller | undefined {
+    const version = client.getNegotiatedProtocolVersion?.();
+    const http = this.deps.http;
+    if (this.definition.transport === 'stdio' || !this.endpoint || !http || !isModernVersion(version)) return undefined;
+    return new DirectCaller({
+      ...this.endpoint,
+      clientInfo: this.clientInfo(),
+      protocolVersion: version!,
+      dispatcher: http.dispatcher,
+    });
+  }
+
   /** A call of its group is retried after a round in which no member (this one included) could take it. */
   countRetry(): void {
     this.retries++;
@@ -233,13 +238,25 @@ export class UpstreamLink {
     const started = performance.now();
     this.requests++;
     try {
+      const direct = this.direct;
+      if (direct && !this.viaClient.has(name) && plainHeaderValue(name)) {
+        try {
+          const result = await direct.call(name, args, options);
+          this.breaker.success();
+          return result;
+        } catch (error) {
+          if (!(error instanceof LeftToClient)) throw error;
+          if (error.scope === 'upstream') this.direct = undefined;
+          else this.viaClient.add(name);
+        }
+      }
       const result = (await client.callTool({ name, arguments: args }, { signal: options.signal, timeout: options.timeoutMs })) as CallToolResult;
       this.breaker.success();
       return result;
     } catch (error) {
       this.failures++;
       const message = this.scope.redact((error as Error)?.message ?? String(error));
-      if (error instanceof ProtocolError) {
+      if (error instanceof ProtocolError || error instanceof UpstreamAnswerError) {
         this.breaker.success(); // it answered
         throw new UpstreamAnswerError(message);
       }
@@ -260,6 +277,7 @@ export class UpstreamLink {
     clearTimeout(this.healthTimer);
     const client = this.client;
     this.client = undefined;
+    this.direct = undefined;
     if (client) {
       client.onclose = undefined;
       await client.close().catch(() => {});
